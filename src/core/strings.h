@@ -1,0 +1,16 @@
+// Small string helpers shared across features.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace studybot {
+
+std::string_view Trim(std::string_view s);
+std::vector<std::string_view> Split(std::string_view s, char sep);
+std::string ToLower(std::string s);
+bool StartsWith(std::string_view s, std::string_view prefix);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+}  // namespace studybot

@@ -1,0 +1,23 @@
+// Building responses: JSON bodies and the error envelope of DESIGN.md. This is the one place that
+// turns a domain ErrorCode into an HTTP status.
+#pragma once
+
+#include <string_view>
+
+#include <boost/json/value.hpp>
+
+#include "core/error.h"
+#include "http/types.h"
+
+namespace studybot::http {
+
+Status StatusFor(ErrorCode code);
+
+// A response with a JSON body and Content-Type: application/json.
+Response JsonResponse(Status status, const boost::json::value& body);
+
+// {"error":{"code","message","details":[{"path","reason"}],"request_id"}} with the matching status;
+// kRateLimited adds Retry-After. kInternal errors never show their message: it goes to the log.
+Response ErrorResponse(const Error& error, std::string_view request_id);
+
+}  // namespace studybot::http

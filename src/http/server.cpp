@@ -1,0 +1,284 @@
+#include "http/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "core/strings.h"
+
+namespace studybot::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// After an error response, how long we keep reading (and discarding) what the client still sends,
+// so that closing does not reset the connection before it has read our answer.
+constexpr std::chrono::milliseconds kLingerTime{1000};
+constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
+
+}  // namespace
+
+class Server::Connection {
+ public:
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  // True while waiting for the next request on a keep-alive connection. Touched on the strand.
+  bool idle = true;
+};
+
+Server::Server(const HttpConfig& config, Pipeline& pipeline, Logger& logger)
+    : config_(config),
+      pipeline_(pipeline),
+      logger_(logger),
+      ioc_(config.io_threads > 0 ? config.io_threads
+                                 : static_cast<int>(std::thread::hardware_concurrency())),
+      acceptor_(ioc_) {}
+
+Server::~Server() {
+  if (started_) {
+    Shutdown();
+    Wait();
+  }
+}
+
+studybot::Status Server::Listen() {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(config_.host, ec);
+  if (ec) return Error::InvalidArgument("http.host: '" + config_.host + "' is not an IP address");
+  tcp::endpoint ep(addr, config_.port);
+  std::string where = config_.host + ":" + std::to_string(config_.port);
+  if (acceptor_.open(ep.protocol(), ec); ec) {
+    return Error::Unavailable("cannot open socket for " + where + ": " + ec.message());
+  }
+  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (acceptor_.bind(ep, ec); ec) {
+    return Error::Unavailable("cannot listen on " + where + ": " + ec.message());
+  }
+  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return Error::Unavailable("cannot listen on " + where + ": " + ec.message());
+  }
+  port_ = acceptor_.local_endpoint().port();
+  return OkStatus();
+}
+
+void Server::Start() {
+  started_ = true;
+  asio::co_spawn(acceptor_.get_executor(), AcceptLoop(), asio::detached);
+  int n = config_.io_threads > 0
+              ? config_.io_threads
+              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < n; ++i) {
+    threads_.emplace_back([this] { ioc_.run(); });
+  }
+}
+
+void Server::Wait() {
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+void Server::RunUntilSignal() {
+  asio::signal_set signals(ioc_, SIGINT, SIGTERM);
+  signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    logger_.Info("shutdown requested", {{"signal", sig}});
+    Shutdown();
+  });
+  Start();
+  Wait();
+}
+
+void Server::Shutdown() {
+  if (draining_.exchange(true)) return;
+  asio::post(acceptor_.get_executor(), [this] {
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+  });
+  // Wake idle keep-alive connections so they close; busy ones close after their response.
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, conn] : conns_) {
+      asio::post(conn->stream.get_executor(), [this, id = id] {
+        std::lock_guard inner(mu_);
+        auto it = conns_.find(id);
+        if (it != conns_.end() && it->second->idle) it->second->stream.cancel();
+      });
+    }
+  }
+  // Not under mu_: co_spawn may start DrainLoop inline, and it takes mu_.
+  asio::co_spawn(ioc_, DrainLoop(), asio::detached);
+}
+
+asio::awaitable<void> Server::DrainLoop() {
+  auto deadline = std::chrono::steady_clock::now() + config_.shutdown_grace;
+  asio::steady_timer timer(ioc_);
+  while (ConnectionCount() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(kTuple);
+  }
+  if (ConnectionCount() > 0) {
+    logger_.Warn("shutdown grace expired; closing remaining connections",
+                 {{"connections", ConnectionCount()}});
+  } else {
+    logger_.Info("all connections drained");
+  }
+  ioc_.stop();
+}
+
+std::size_t Server::ConnectionCount() const {
+  std::lock_guard lock(mu_);
+  return conns_.size();
+}
+
+uint64_t Server::Register(Connection* conn) {
+  std::lock_guard lock(mu_);
+  uint64_t id = next_id_++;
+  conns_.emplace(id, conn);
+  return id;
+}
+
+void Server::Unregister(uint64_t id) {
+  std::lock_guard lock(mu_);
+  conns_.erase(id);
+}
+
+asio::awaitable<void> Server::AcceptLoop() {
+  while (!draining_) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kTuple);
+    if (ec) {
+      if (draining_ || ec == asio::error::operation_aborted) break;
+      // EMFILE and friends: log, back off a little, keep accepting.
+      logger_.Warn("accept failed", {{"error", ec.message()}});
+      asio::steady_timer t(ioc_, std::chrono::milliseconds(50));
+      co_await t.async_wait(kTuple);
+      continue;
+    }
+    if (ConnectionCount() >= static_cast<std::size_t>(config_.max_connections)) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, Serve(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::Serve(tcp::socket socket) {
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  if (ec) co_return;
+  socket.set_option(tcp::no_delay(true), ec);
+  auto peer = remote.address();
+  Connection conn(std::move(socket));
+  uint64_t id = Register(&conn);
+  beast::flat_buffer buffer;
+  bool lingering_close = false;
+
+  auto write_error = [&](Status status, Error error) -> asio::awaitable<void> {
+    auto res = pipeline_.Reject(status, error, peer);
+    conn.stream.expires_after(std::min(config_.write_timeout, std::chrono::milliseconds(5000)));
+    co_await bhttp::async_write(conn.stream, res, kTuple);
+    lingering_close = true;
+  };
+
+  try {
+    for (;;) {
+      // Wait for the first byte of the next request: the idle phase.
+      if (buffer.size() == 0) {
+        if (draining_) break;
+        conn.idle = true;
+        conn.stream.expires_after(config_.idle_timeout);
+        auto [rec, n] = co_await conn.stream.async_read_some(buffer.prepare(4096), kTuple);
+        if (rec) break;  // closed, timed out or cancelled by shutdown: nothing in flight
+        buffer.commit(n);
+      }
+      conn.idle = false;
+
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(config_.header_limit_bytes));
+      parser.body_limit(config_.body_limit_bytes);
+      conn.stream.expires_after(config_.read_timeout);
+      auto [hec, hn] = co_await bhttp::async_read_header(conn.stream, buffer, parser, kTuple);
+      boost::system::error_code rec = hec;
+      if (!rec && !parser.is_done()) {
+        const auto& head = parser.get();
+        if (EqualsIgnoreCase(head[bhttp::field::expect], "100-continue")) {
+          Response cont{Status::continue_, 11};
+          co_await bhttp::async_write(conn.stream, cont, kTuple);
+        }
+        auto [bec, bn] = co_await bhttp::async_read(conn.stream, buffer, parser, kTuple);
+        rec = bec;
+      }
+      if (rec) {
+        if (rec == bhttp::error::header_limit) {
+          co_await write_error(
+              Status::request_header_fields_too_large,
+              Error::InvalidArgument("the request head is too large").WithSlug("header_too_large"));
+        } else if (rec == bhttp::error::body_limit) {
+          co_await write_error(
+              Status::payload_too_large,
+              Error::PayloadTooLarge("the request body is larger than " +
+                                     std::to_string(config_.body_limit_bytes) + " bytes")
+                  .WithSlug("body_too_large"));
+        } else if (rec == beast::error::timeout) {
+          co_await write_error(Status::request_timeout,
+                               Error::InvalidArgument("the request was not received in time")
+                                   .WithSlug("request_timeout"));
+        } else if (rec == bhttp::error::end_of_stream || rec == asio::error::eof ||
+                   rec == asio::error::connection_reset || rec == asio::error::operation_aborted ||
+                   rec == bhttp::error::partial_message) {
+          // The client went away (possibly mid-request): nobody to answer.
+        } else {
+          co_await write_error(Status::bad_request,
+                               Error::InvalidArgument("malformed HTTP request: " + rec.message())
+                                   .WithSlug("bad_request"));
+        }
+        break;
+      }
+
+      Request req = parser.release();
+      Response res = co_await pipeline_.Handle(req, peer);
+      bool keep_alive = req.keep_alive() && !draining_ && res.keep_alive();
+      res.keep_alive(keep_alive);
+      conn.stream.expires_after(config_.write_timeout);
+      auto [wec, wn] = co_await bhttp::async_write(conn.stream, res, kTuple);
+      if (wec || !keep_alive) break;
+    }
+  } catch (const std::exception& e) {
+    logger_.Error("connection failed", {{"what", e.what()}});
+  }
+
+  auto& sock = conn.stream.socket();
+  sock.shutdown(tcp::socket::shutdown_send, ec);
+  if (lingering_close) {
+    // Read and drop what the client is still sending, for a short while, so it sees our answer.
+    std::size_t dropped = 0;
+    conn.stream.expires_after(kLingerTime);
+    char sink[16 * 1024];
+    while (dropped < kLingerBytes) {
+      auto [lec, n] = co_await conn.stream.async_read_some(asio::buffer(sink), kTuple);
+      if (lec) break;
+      dropped += n;
+    }
+  }
+  conn.stream.close();
+  Unregister(id);
+}
+
+}  // namespace studybot::http

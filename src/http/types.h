@@ -1,0 +1,51 @@
+// The HTTP message types every handler sees.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "core/log.h"
+
+namespace studybot::http {
+
+namespace bhttp = boost::beast::http;
+
+using Request = bhttp::request<bhttp::string_body>;
+using Response = bhttp::response<bhttp::string_body>;
+using Status = bhttp::status;
+using Method = bhttp::verb;
+
+// What the pipeline knows about a request by the time a handler runs.
+struct RequestContext {
+  const Request& request;
+  std::string request_id;
+  // The client's address: the peer, or from X-Forwarded-For when the peer is a trusted proxy.
+  std::string client_ip;
+  // True when the client reached us over TLS (directly or through a trusted proxy).
+  bool secure = false;
+  // The matched route pattern ("/api/chatbots/:id"), or "" when nothing matched.
+  std::string_view route;
+  std::string_view path;   // the target without its query string
+  std::string_view query;  // after '?', "" when none
+  std::vector<std::pair<std::string, std::string>> params;
+  RequestLog log;
+
+  // A path parameter by name; "" when absent.
+  std::string_view Param(std::string_view name) const {
+    for (const auto& [k, v] : params) {
+      if (k == name) return v;
+    }
+    return {};
+  }
+};
+
+using Handler = std::function<boost::asio::awaitable<Response>(RequestContext&)>;
+
+}  // namespace studybot::http

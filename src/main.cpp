@@ -1,0 +1,154 @@
+// studybot: the server and its command-line tools. This file parses the command line, builds the
+// Config and hands over to the Application (the composition root) or to a one-shot command.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "app/application.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "storage/backup.h"
+#include "storage/migrations.h"
+
+namespace {
+
+using namespace studybot;
+
+struct CommonFlags {
+  std::string config_file;
+  std::vector<std::string> sets;
+  std::string host;
+  int port = -1;
+  std::string data_dir;
+  std::string database_url;
+  std::string log_level;
+};
+
+Result<Config> BuildConfig(const CommonFlags& f) {
+  ConfigSources sources;
+  sources.toml_file = f.config_file;
+  sources.environment = StudybotEnvironment();
+  for (const auto& s : f.sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Error::InvalidArgument("--set expects key=value, got '" + s + "'");
+    }
+    sources.flags.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+  }
+  if (!f.host.empty()) sources.flags.emplace_back("http.host", f.host);
+  if (f.port >= 0) sources.flags.emplace_back("http.port", std::to_string(f.port));
+  if (!f.data_dir.empty()) sources.flags.emplace_back("data_dir", f.data_dir);
+  if (!f.database_url.empty()) sources.flags.emplace_back("database.url", f.database_url);
+  if (!f.log_level.empty()) sources.flags.emplace_back("log.level", f.log_level);
+  return LoadConfig(sources);
+}
+
+int Fail(const std::string& message) {
+  std::cerr << "studybot: " << message << "\n";
+  return 2;
+}
+
+int Serve(const Config& config) {
+  auto t0 = std::chrono::steady_clock::now();
+  Logger logger(Logger::Options{ParseLogLevel(config.log.level)});
+  auto app = app::Application::Create(config, logger);
+  if (!app.ok()) {
+    logger.Error("start-up failed", {{"error", app.error().message}});
+    logger.Flush();
+    return Fail(app.error().message);
+  }
+  auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+  logger.Info("listening", {{"address", config.http.host},
+                            {"port", (*app)->port()},
+                            {"database", RedactUrl(config.EffectiveDatabaseUrl())},
+                            {"startup_us", static_cast<int64_t>(us.count())}});
+  (*app)->RunUntilSignal();
+  app.value().reset();
+  logger.Info("stopped");
+  logger.Flush();
+  return 0;
+}
+
+int Migrate(const Config& config, bool status_only) {
+  auto db = storage::Database::Open(app::DatabaseOptionsFrom(config));
+  if (!db.ok()) return Fail(db.error().message);
+  storage::Migrator migrator(**db);
+  if (status_only) {
+    auto st = migrator.GetStatus();
+    if (!st.ok()) return Fail(st.error().message);
+    std::cout << "database: " << RedactUrl(config.EffectiveDatabaseUrl()) << "\n";
+    for (const auto& m : st->applied) {
+      std::cout << "applied  " << m.version << "  " << m.name << "  " << m.applied_at << "\n";
+    }
+    for (const auto& m : st->pending)
+      std::cout << "pending  " << m.version << "  " << m.name << "\n";
+    return 0;
+  }
+  auto applied = migrator.Migrate();
+  if (!applied.ok()) return Fail(applied.error().message);
+  for (int v : *applied)
+    std::cout << "applied  " << v << "\n";
+  std::cout << (applied->empty() ? "up to date\n" : "done\n");
+  return 0;
+}
+
+int ConfigCheck(const Config& config) {
+  for (const auto& [k, v] : DescribeConfig(config)) {
+    std::cout << k << " = " << v << "\n";
+  }
+  std::cout << "# configuration is valid\n";
+  return 0;
+}
+
+int Backup(const Config& config, const std::string& to) {
+  auto url = config.EffectiveDatabaseUrl();
+  auto st = storage::BackupDatabase(url, to);
+  if (!st.ok()) return Fail(st.error().message);
+  std::cout << "backup written to " << to << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Studybot: answers a website's visitors from that website's own content."};
+  cli.require_subcommand(1);
+  cli.fallthrough();
+  CommonFlags flags;
+  cli.add_option("--config", flags.config_file, "TOML configuration file")
+      ->check(CLI::ExistingFile);
+  cli.add_option("--set", flags.sets, "Override a setting: --set http.port=9090 (repeatable)");
+  cli.add_option("--host", flags.host, "Shortcut for --set http.host=...");
+  cli.add_option("--port", flags.port, "Shortcut for --set http.port=...");
+  cli.add_option("--data-dir", flags.data_dir, "Shortcut for --set data_dir=...");
+  cli.add_option("--database-url", flags.database_url, "Shortcut for --set database.url=...");
+  cli.add_option("--log-level", flags.log_level, "Shortcut for --set log.level=...");
+
+  auto* serve = cli.add_subcommand("serve", "Run the HTTP server");
+  bool migrate_status = false;
+  auto* migrate = cli.add_subcommand("migrate", "Apply pending database migrations");
+  migrate->add_flag("--status", migrate_status, "List applied and pending migrations only");
+  auto* config_cmd = cli.add_subcommand("config", "Configuration tools");
+  config_cmd->require_subcommand(1);
+  auto* config_check =
+      config_cmd->add_subcommand("check", "Validate and print the effective configuration");
+  std::string backup_to;
+  auto* backup = cli.add_subcommand("backup", "Copy the SQLite database while the server runs");
+  backup->add_option("--to", backup_to, "Destination file")->required();
+
+  CLI11_PARSE(cli, argc, argv);
+
+  auto config = BuildConfig(flags);
+  if (!config.ok()) return Fail(config.error().message);
+
+  if (serve->parsed()) return Serve(*config);
+  if (migrate->parsed()) return Migrate(*config, migrate_status);
+  if (config_check->parsed()) return ConfigCheck(*config);
+  if (backup->parsed()) return Backup(*config, backup_to);
+  return Fail("unknown command");
+}
