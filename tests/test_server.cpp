@@ -44,7 +44,7 @@ TestServer::TestServer(const std::function<void(Config&)>& tweak,
   config_.http.shutdown_grace = std::chrono::seconds(5);
   if (tweak) tweak(config_);
   logger_ = std::make_unique<Logger>(
-      Logger::Options{LogLevel::kInfo, (dir_.path() / "server.log").string(), 8192, false});
+      Logger::Options{LogLevel::kInfo, (dir_.path() / "server.log").string(), std::chrono::milliseconds(200)});
   auto app = app::Application::Create(config_, *logger_);
   if (!app.ok()) throw std::runtime_error("server did not start: " + app.error().message);
   app_ = std::move(app).value();

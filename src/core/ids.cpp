@@ -1,5 +1,6 @@
 #include "core/ids.h"
 
+#include <cstdint>
 #include <stdexcept>
 #include <vector>
 
@@ -27,6 +28,31 @@ std::string RandomHex(std::size_t bytes) {
   for (unsigned char b : buf) {
     out += kHex[b >> 4];
     out += kHex[b & 0xf];
+  }
+  return out;
+}
+
+std::string UniqueHexId() {
+  struct State {
+    uint64_t prefix = 0;
+    uint64_t counter = 0;
+  };
+  thread_local State state = [] {
+    State st;
+    unsigned char b[16];
+    Fill(b, sizeof b);
+    for (int i = 0; i < 8; ++i)
+      st.prefix = (st.prefix << 8) | b[i];
+    for (int i = 8; i < 16; ++i)
+      st.counter = (st.counter << 8) | b[i];
+    return st;
+  }();
+  uint64_t words[2] = {state.prefix, state.counter++};
+  std::string out(32, '0');
+  for (int w = 0; w < 2; ++w) {
+    for (int i = 0; i < 16; ++i) {
+      out[static_cast<std::size_t>(w * 16 + i)] = kHex[(words[w] >> (60 - 4 * i)) & 0xf];
+    }
   }
   return out;
 }

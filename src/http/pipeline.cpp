@@ -64,7 +64,7 @@ boost::asio::awaitable<Response> Pipeline::Handle(const Request& req,
   if (observer_ != nullptr) observer_->OnRequestStart();
 
   auto given_id = req["X-Request-Id"];
-  std::string request_id = IsValidRequestId(given_id) ? std::string(given_id) : RandomHex(16);
+  std::string request_id = IsValidRequestId(given_id) ? std::string(given_id) : UniqueHexId();
   auto client = options_.proxies.Resolve(peer, req["X-Forwarded-For"], req["X-Forwarded-Proto"]);
   std::string_view target = req.target();
   RequestContext ctx{req,
@@ -179,7 +179,7 @@ void Pipeline::Finish(const RequestContext& ctx, Method method, Response& res,
 Response Pipeline::Reject(Status status, const Error& error, const boost::asio::ip::address& peer) {
   Request empty;
   auto client = options_.proxies.Resolve(peer, {}, {});
-  RequestContext ctx{empty, RandomHex(16),          client.ip, options_.tls, {}, {}, {},
+  RequestContext ctx{empty, UniqueHexId(),          client.ip, options_.tls, {}, {}, {},
                      {},    RequestLog(logger_, {})};
   ctx.log = RequestLog(logger_, ctx.request_id);
   if (observer_ != nullptr) observer_->OnRequestStart();
