@@ -105,6 +105,30 @@ int ConfigCheck(const Config& config) {
   return 0;
 }
 
+// `studybot admin create`: a system admin, with the password read from standard input so it never
+// appears in the process list or shell history.
+int AdminCreate(const Config& config, const std::string& email, const std::string& name,
+                bool password_stdin) {
+  if (!password_stdin) return Fail("admin create needs --password-stdin");
+  std::string password;
+  std::getline(std::cin, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  Logger logger(Logger::Options{LogLevel::kWarn, "stderr"});
+  Config quiet = config;
+  quiet.http.port = 0;
+  auto app = app::Application::Create(quiet, logger);
+  if (!app.ok()) return Fail(app.error().message);
+  auto user = (*app)->auth().CreateAdmin(email, password, name);
+  if (!user.ok()) {
+    std::string why = user.error().message;
+    for (const auto& d : user.error().details)
+      why += " (" + d.path + ": " + d.reason + ")";
+    return Fail(why);
+  }
+  std::cout << "created system admin " << user->email << " (" << user->id << ")\n";
+  return 0;
+}
+
 int Backup(const Config& config, const std::string& to) {
   auto url = config.EffectiveDatabaseUrl();
   auto st = storage::BackupDatabase(url, to);
@@ -141,6 +165,16 @@ int main(int argc, char** argv) {
   auto* backup = cli.add_subcommand("backup", "Copy the SQLite database while the server runs");
   backup->add_option("--to", backup_to, "Destination file")->required();
 
+  auto* admin = cli.add_subcommand("admin", "Manage admin users");
+  admin->require_subcommand(1);
+  std::string admin_email, admin_name;
+  bool password_stdin = false;
+  auto* admin_create = admin->add_subcommand("create", "Create a system admin");
+  admin_create->add_option("--email", admin_email, "E-mail address")->required();
+  admin_create->add_option("--name", admin_name, "Display name");
+  admin_create->add_flag("--password-stdin", password_stdin,
+                         "Read the password from the first line of standard input");
+
   CLI11_PARSE(cli, argc, argv);
 
   auto config = BuildConfig(flags);
@@ -150,5 +184,8 @@ int main(int argc, char** argv) {
   if (migrate->parsed()) return Migrate(*config, migrate_status);
   if (config_check->parsed()) return ConfigCheck(*config);
   if (backup->parsed()) return Backup(*config, backup_to);
+  if (admin_create->parsed()) {
+    return AdminCreate(*config, admin_email, admin_name, password_stdin);
+  }
   return Fail("unknown command");
 }

@@ -42,9 +42,10 @@ TestServer::TestServer(const std::function<void(Config&)>& tweak,
   config_.worker_threads = 2;
   config_.database.pool_size = 4;
   config_.http.shutdown_grace = std::chrono::seconds(5);
+  config_.auth.bcrypt_cost = 4;  // the real cost is measured in the benchmarks, not in every test
   if (tweak) tweak(config_);
-  logger_ = std::make_unique<Logger>(
-      Logger::Options{LogLevel::kInfo, (dir_.path() / "server.log").string(), std::chrono::milliseconds(200)});
+  logger_ = std::make_unique<Logger>(Logger::Options{
+      LogLevel::kInfo, (dir_.path() / "server.log").string(), std::chrono::milliseconds(200)});
   auto app = app::Application::Create(config_, *logger_);
   if (!app.ok()) throw std::runtime_error("server did not start: " + app.error().message);
   app_ = std::move(app).value();

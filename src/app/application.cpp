@@ -1,5 +1,7 @@
 #include "app/application.h"
 
+#include "app/local_secrets.h"
+#include "core/crypto.h"
 #include "storage/migrations.h"
 
 namespace studybot::app {
@@ -14,12 +16,83 @@ storage::DatabaseOptions DatabaseOptionsFrom(const Config& config) {
   return o;
 }
 
+Result<auth::JwtOptions> JwtOptionsFrom(const Config& config) {
+  auth::JwtOptions o;
+  std::string secret = config.jwt.secret;
+  if (secret.empty()) {
+    // LoadConfig refuses production without a secret; this is development.
+    auto kept =
+        LoadOrCreateSecretFile(config.data_dir + "/jwt_secret", [] { return RandomToken(48); });
+    if (!kept.ok()) return kept.error();
+    secret = *kept;
+  }
+  o.current = {config.jwt.kid, secret};
+  if (!config.jwt.previous_secret.empty()) {
+    o.previous = auth::JwtKey{config.jwt.previous_kid, config.jwt.previous_secret};
+  }
+  o.issuer = config.jwt.issuer;
+  o.audience = config.jwt.audience;
+  o.access_ttl = config.jwt.access_ttl;
+  o.leeway = config.jwt.leeway;
+  return o;
+}
+
 Application::Application(const Config& config, Logger& logger) : config_(config), logger_(logger) {}
 
 Application::~Application() {
   // The server goes first: no request may run against parts that are being torn down.
   server_.reset();
   if (workers_) workers_->Stop();
+}
+
+Status Application::BuildAuth() {
+  auto jwt = JwtOptionsFrom(config_);
+  if (!jwt.ok()) return jwt.error();
+  auto& a = auth_;
+  a.users = std::make_unique<auth::UserRepository>(*db_);
+  a.sessions = std::make_unique<auth::SessionRepository>(*db_);
+  a.audit = std::make_unique<auth::AuditLog>(*db_, clock_);
+  a.hasher = std::make_unique<auth::BcryptPasswordHasher>(config_.auth.bcrypt_cost);
+  a.policy.min_length = static_cast<std::size_t>(config_.auth.password_min_length);
+  a.signer = std::make_unique<auth::JwtSigner>(*jwt);
+  a.verifier = std::make_unique<auth::JwtVerifier>(*jwt, clock_);
+  a.service =
+      std::make_unique<auth::AuthService>(config_.auth, *a.users, *a.sessions, *a.audit, *a.hasher,
+                                          a.policy, *a.signer, *a.verifier, clock_);
+  a.user_service = std::make_unique<auth::UserService>(*a.users, *a.service, *a.audit, clock_);
+  a.chatbots = std::make_unique<chatbots::ChatbotRepository>(*db_);
+  a.chatbot_service =
+      std::make_unique<chatbots::ChatbotService>(*a.chatbots, *a.users, *a.audit, clock_);
+  guard_ = std::make_unique<auth::Guard>(*a.service, *workers_);
+
+  if (!config_.admin.email.empty() || !config_.admin.password.empty()) {
+    if (config_.admin.email.empty() || config_.admin.password.empty()) {
+      return Error::InvalidArgument(
+          "STUDYBOT_ADMIN_EMAIL and STUDYBOT_ADMIN_PASSWORD must be set together");
+    }
+    auto created = a.service->BootstrapAdmin(config_.admin.email, config_.admin.password);
+    if (!created.ok()) {
+      return Error::InvalidArgument(
+          "could not create the first admin: " + created.error().message +
+          (created.error().details.empty() ? "" : " (" + created.error().details[0].reason + ")"));
+    }
+    if (*created) logger_.Info("first system admin created", {{"email", config_.admin.email}});
+  }
+  return OkStatus();
+}
+
+void Application::RegisterRoutes() {
+  ops::RegisterOpsRoutes(router_, *ops_deps_);
+  auth_routes_ = std::make_unique<auth::AuthRoutesDeps>(
+      auth::AuthRoutesDeps{*auth_.service, *auth_.users, *guard_, *workers_, *validator_,
+                           config_.auth, logger_, nullptr, config_.environment == "development"});
+  auth::RegisterAuthRoutes(router_, *auth_routes_);
+  user_routes_ = std::make_unique<auth::UserRoutesDeps>(
+      auth::UserRoutesDeps{*auth_.user_service, *auth_.audit, *guard_, *workers_, *validator_});
+  auth::RegisterUserRoutes(router_, *user_routes_);
+  chatbot_routes_ = std::make_unique<chatbots::ChatbotRoutesDeps>(
+      chatbots::ChatbotRoutesDeps{*auth_.chatbot_service, *guard_, *workers_, *validator_});
+  chatbots::RegisterChatbotRoutes(router_, *chatbot_routes_);
 }
 
 Result<std::unique_ptr<Application>> Application::Create(const Config& config, Logger& logger) {
@@ -38,10 +111,13 @@ Result<std::unique_ptr<Application>> Application::Create(const Config& config, L
   }
 
   app->workers_ = std::make_unique<WorkerPool>(config.worker_threads);
+  app->validator_ = std::make_unique<validation::Validator>();
   app->db_check_ = std::make_unique<ops::DatabaseCheck>(*app->db_);
   app->ops_deps_ = std::make_unique<ops::OpsDeps>(
       ops::OpsDeps{app->metrics_, *app->workers_, {app->db_check_.get()}});
-  ops::RegisterOpsRoutes(app->router_, *app->ops_deps_);
+  auto built = app->BuildAuth();
+  if (!built.ok()) return built.error();
+  app->RegisterRoutes();
 
   auto cors = http::CorsPolicy::Create(config.http.cors_origins);
   if (!cors.ok()) return cors.error();

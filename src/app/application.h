@@ -4,9 +4,23 @@
 
 #include <memory>
 
+#include "auth/audit_log.h"
+#include "auth/auth_service.h"
+#include "auth/guard.h"
+#include "auth/jwt.h"
+#include "auth/password_hasher.h"
+#include "auth/routes.h"
+#include "auth/session_repository.h"
+#include "auth/user_repository.h"
+#include "auth/user_routes.h"
+#include "auth/user_service.h"
+#include "chatbots/repository.h"
+#include "chatbots/routes.h"
+#include "chatbots/service.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/result.h"
+#include "core/time.h"
 #include "core/worker_pool.h"
 #include "http/pipeline.h"
 #include "http/router.h"
@@ -15,8 +29,24 @@
 #include "ops/readiness.h"
 #include "ops/routes.h"
 #include "storage/database.h"
+#include "validation/validator.h"
 
 namespace studybot::app {
+
+// The admin-facing features: users, sessions, chatbots, audit.
+struct AuthParts {
+  std::unique_ptr<auth::UserRepository> users;
+  std::unique_ptr<auth::SessionRepository> sessions;
+  std::unique_ptr<auth::AuditLog> audit;
+  std::unique_ptr<auth::BcryptPasswordHasher> hasher;
+  auth::PasswordPolicy policy;
+  std::unique_ptr<auth::JwtSigner> signer;
+  std::unique_ptr<auth::JwtVerifier> verifier;
+  std::unique_ptr<auth::AuthService> service;
+  std::unique_ptr<auth::UserService> user_service;
+  std::unique_ptr<chatbots::ChatbotRepository> chatbots;
+  std::unique_ptr<chatbots::ChatbotService> chatbot_service;
+};
 
 class Application {
  public:
@@ -27,6 +57,7 @@ class Application {
 
   uint16_t port() const { return server_->port(); }
   storage::Database& database() { return *db_; }
+  auth::AuthService& auth() { return *auth_.service; }
   // Routes may be added until Start().
   http::Router& router() { return router_; }
 
@@ -37,14 +68,23 @@ class Application {
 
  private:
   Application(const Config& config, Logger& logger);
+  Status BuildAuth();
+  void RegisterRoutes();
 
   const Config& config_;
   Logger& logger_;
+  RealClock clock_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<validation::Validator> validator_;
   ops::Metrics metrics_;
   std::unique_ptr<ops::DatabaseCheck> db_check_;
   std::unique_ptr<ops::OpsDeps> ops_deps_;
+  AuthParts auth_;
+  std::unique_ptr<auth::Guard> guard_;
+  std::unique_ptr<auth::AuthRoutesDeps> auth_routes_;
+  std::unique_ptr<auth::UserRoutesDeps> user_routes_;
+  std::unique_ptr<chatbots::ChatbotRoutesDeps> chatbot_routes_;
   http::Router router_;
   std::unique_ptr<http::Pipeline> pipeline_;
   std::unique_ptr<http::Server> server_;
@@ -52,5 +92,9 @@ class Application {
 
 // DatabaseOptions from the config.
 storage::DatabaseOptions DatabaseOptionsFrom(const Config& config);
+
+// The JWT options from the config; in development without a secret, the one kept in
+// <data_dir>/jwt_secret (created on first use).
+Result<auth::JwtOptions> JwtOptionsFrom(const Config& config);
 
 }  // namespace studybot::app

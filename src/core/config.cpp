@@ -149,6 +149,19 @@ Setting DurationSetting(std::string key, F field) {
 }
 
 template <typename F>
+Setting SecondsSetting(std::string key, F field) {
+  return {key, false,
+          [key, field](Config& c, const std::string& v) -> Status {
+            auto d = ParseDuration(key, v);
+            if (!d) return d.error();
+            if (d->count() % 1000 != 0) return Invalid(key, "must be whole seconds");
+            field(c) = std::chrono::duration_cast<std::chrono::seconds>(*d);
+            return OkStatus();
+          },
+          [field](const Config& c) { return std::to_string(field(c).count()) + "s"; }};
+}
+
+template <typename F>
 Setting SizeSetting(std::string key, F field) {
   return {key, false,
           [key, field](Config& c, const std::string& v) -> Status {
@@ -255,6 +268,72 @@ const std::vector<Setting>& Settings() {
           [](auto& c) -> auto& { return c.database.migrate_on_start; }),
       OneOfSetting("log.level", [](auto& c) -> auto& { return c.log.level; },
                    {"trace", "debug", "info", "warn", "error", "off"}),
+      OneOfSetting("environment", [](auto& c) -> auto& { return c.environment; },
+                   {"development", "production"}),
+      StringSetting(
+          "jwt.secret", [](auto& c) -> auto& { return c.jwt.secret; }, true),
+      StringSetting(
+          "jwt.kid", [](auto& c) -> auto& { return c.jwt.kid; }),
+      StringSetting(
+          "jwt.previous_secret", [](auto& c) -> auto& { return c.jwt.previous_secret; }, true),
+      StringSetting(
+          "jwt.previous_kid", [](auto& c) -> auto& { return c.jwt.previous_kid; }),
+      StringSetting(
+          "jwt.issuer", [](auto& c) -> auto& { return c.jwt.issuer; }),
+      StringSetting(
+          "jwt.audience", [](auto& c) -> auto& { return c.jwt.audience; }),
+      SecondsSetting(
+          "jwt.access_ttl", [](auto& c) -> auto& { return c.jwt.access_ttl; }),
+      SecondsSetting(
+          "jwt.leeway", [](auto& c) -> auto& { return c.jwt.leeway; }),
+      SecondsSetting(
+          "auth.refresh_ttl", [](auto& c) -> auto& { return c.auth.refresh_ttl; }),
+      BoolSetting(
+          "auth.refresh_cookie", [](auto& c) -> auto& { return c.auth.refresh_cookie; }),
+      IntSetting(
+          "auth.bcrypt_cost", [](auto& c) -> auto& { return c.auth.bcrypt_cost; }, 4, 31),
+      IntSetting(
+          "auth.password_min_length", [](auto& c) -> auto& { return c.auth.password_min_length; },
+          8, 72),
+      IntSetting(
+          "auth.lockout_threshold", [](auto& c) -> auto& { return c.auth.lockout_threshold; }, 1,
+          1000),
+      SecondsSetting(
+          "auth.lockout_window", [](auto& c) -> auto& { return c.auth.lockout_window; }),
+      SecondsSetting(
+          "auth.reset_ttl", [](auto& c) -> auto& { return c.auth.reset_ttl; }),
+      DurationSetting(
+          "auth.session_cache_ttl", [](auto& c) -> auto& { return c.auth.session_cache_ttl; }),
+      StringSetting(
+          "auth.public_url", [](auto& c) -> auto& { return c.auth.public_url; }),
+      StringSetting(
+          "admin.email", [](auto& c) -> auto& { return c.admin.email; }),
+      StringSetting(
+          "admin.password", [](auto& c) -> auto& { return c.admin.password; }, true),
+      StringSetting(
+          "smtp.url", [](auto& c) -> auto& { return c.smtp.url; }, true),
+      StringSetting(
+          "smtp.username", [](auto& c) -> auto& { return c.smtp.username; }),
+      StringSetting(
+          "smtp.password", [](auto& c) -> auto& { return c.smtp.password; }, true),
+      StringSetting(
+          "smtp.from", [](auto& c) -> auto& { return c.smtp.from; }),
+      BoolSetting(
+          "smtp.require_tls", [](auto& c) -> auto& { return c.smtp.require_tls; }),
+      StringSetting(
+          "redis_url", [](auto& c) -> auto& { return c.redis_url; }, true),
+      OneOfSetting("ratelimit.failure_policy",
+                   [](auto& c) -> auto& { return c.ratelimit.failure_policy; }, {"open", "closed"}),
+      StringSetting(
+          "ratelimit.per_ip", [](auto& c) -> auto& { return c.ratelimit.per_ip; }),
+      StringSetting(
+          "ratelimit.per_key", [](auto& c) -> auto& { return c.ratelimit.per_key; }),
+      StringSetting(
+          "ratelimit.per_session", [](auto& c) -> auto& { return c.ratelimit.per_session; }),
+      StringSetting(
+          "ratelimit.per_user", [](auto& c) -> auto& { return c.ratelimit.per_user; }),
+      StringSetting(
+          "encryption_key", [](auto& c) -> auto& { return c.encryption_key; }, true),
   };
   return kSettings;
 }
@@ -305,6 +384,19 @@ Status FlattenToml(const toml::table& table, const std::string& prefix,
 
 }  // namespace
 
+Result<RateSpec> ParseRateSpec(const std::string& text) {
+  auto slash = text.find('/');
+  if (slash == std::string::npos)
+    return Error::InvalidArgument("'" + text + "' is not like 300/1m");
+  auto n = ParseInteger("rate", text.substr(0, slash), 1, 1'000'000'000);
+  if (!n) return Error::InvalidArgument("'" + text + "': the count must be a positive integer");
+  auto d = ParseDuration("period", text.substr(slash + 1));
+  if (!d || d->count() <= 0) {
+    return Error::InvalidArgument("'" + text + "': the period must be like 1s, 1m, 1h");
+  }
+  return RateSpec{*n, *d};
+}
+
 std::string EnvNameForKey(const std::string& key) {
   std::string out = "STUDYBOT_";
   for (char c : key)
@@ -352,6 +444,29 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
   auto url = config.EffectiveDatabaseUrl();
   if (!StartsWith(url, "sqlite:") && !StartsWith(url, "mysql://")) {
     return Invalid("database.url", "must start with sqlite: or mysql://");
+  }
+  for (const auto& [key, spec] : {std::pair{"ratelimit.per_ip", config.ratelimit.per_ip},
+                                  std::pair{"ratelimit.per_key", config.ratelimit.per_key},
+                                  std::pair{"ratelimit.per_session", config.ratelimit.per_session},
+                                  std::pair{"ratelimit.per_user", config.ratelimit.per_user}}) {
+    auto parsed = ParseRateSpec(spec);
+    if (!parsed.ok()) return Invalid(key, parsed.error().message);
+  }
+  if (!config.jwt.secret.empty() && config.jwt.secret.size() < 32) {
+    return Invalid("jwt.secret", "must be at least 32 bytes");
+  }
+  if (!config.jwt.previous_secret.empty() && config.jwt.previous_secret.size() < 32) {
+    return Invalid("jwt.previous_secret", "must be at least 32 bytes");
+  }
+  if (!config.jwt.previous_secret.empty() &&
+      (config.jwt.previous_kid.empty() || config.jwt.previous_kid == config.jwt.kid)) {
+    return Invalid("jwt.previous_kid", "must be set, and differ from jwt.kid");
+  }
+  if (config.environment == "production") {
+    if (config.jwt.secret.empty()) return Invalid("jwt.secret", "is required in production");
+    if (config.encryption_key.empty()) {
+      return Invalid("encryption_key", "is required in production");
+    }
   }
   if (config.http.header_limit_bytes < 1024) {
     return Invalid("http.header_limit", "must be at least 1KiB");

@@ -66,7 +66,67 @@ struct LogConfig {
   std::string level = "info";
 };
 
+struct JwtConfig {
+  // HMAC secret for access tokens (>= 32 bytes). Empty in development: one is generated on first
+  // start and kept in <data_dir>/jwt_secret (mode 0600). Required in production.
+  std::string secret;
+  // Key id written in new tokens' headers.
+  std::string kid = "k1";
+  // The previous secret and its key id, still accepted while tokens signed with it live.
+  std::string previous_secret;
+  std::string previous_kid;
+  std::string issuer = "studybot";
+  std::string audience = "studybot-admin";
+  std::chrono::seconds access_ttl{15 * 60};
+  // Clock skew tolerated on exp/iat.
+  std::chrono::seconds leeway{30};
+};
+
+struct AuthConfig {
+  std::chrono::seconds refresh_ttl{30 * 24 * 3600};
+  // Deliver the refresh token as an HttpOnly; Secure; SameSite=Strict cookie instead of the body.
+  bool refresh_cookie = false;
+  int bcrypt_cost = 12;
+  int password_min_length = 12;
+  // Failed logins (per account, and per client IP) within lockout_window before 429.
+  int lockout_threshold = 5;
+  std::chrono::seconds lockout_window{15 * 60};
+  std::chrono::seconds reset_ttl{30 * 60};
+  // How long a "session is live" answer is cached by the auth middleware.
+  std::chrono::milliseconds session_cache_ttl{2000};
+  // Base URL of the admin UI, for password reset links ("https://admin.example.com").
+  std::string public_url = "http://127.0.0.1:8080";
+};
+
+struct AdminConfig {
+  // First system admin, created on start when no user exists yet.
+  std::string email;
+  std::string password;
+};
+
+struct SmtpConfig {
+  // smtp://host:587 (STARTTLS required unless smtp.require_tls=false) or smtps://host:465. Empty:
+  // password reset links are written to the log instead (development).
+  std::string url;
+  std::string username;
+  std::string password;
+  std::string from = "Studybot <no-reply@localhost>";
+  bool require_tls = true;
+};
+
+struct RateLimitConfig {
+  // When Redis is unreachable: "open" serves requests, "closed" answers 503.
+  std::string failure_policy = "open";
+  // Default limits per scope, "N/period" with period s, m or h (burst = N).
+  std::string per_ip = "300/1m";
+  std::string per_key = "600/1m";
+  std::string per_session = "30/1m";
+  std::string per_user = "600/1m";
+};
+
 struct Config {
+  // development or production. Production refuses to start without explicit secrets.
+  std::string environment = "development";
   // Where the SQLite file and other local state live.
   std::string data_dir = "./data";
   // Threads that run blocking work (SQL, hashing) off the I/O threads.
@@ -74,6 +134,16 @@ struct Config {
   HttpConfig http;
   DatabaseConfig database;
   LogConfig log;
+  JwtConfig jwt;
+  AuthConfig auth;
+  AdminConfig admin;
+  SmtpConfig smtp;
+  RateLimitConfig ratelimit;
+  // AES-256-GCM keyring for secrets at rest: "k2:<base64url 32 bytes>,k1:<...>" (first = current).
+  // Empty in development: generated into <data_dir>/encryption_key (0600). Required in production.
+  std::string encryption_key;
+  // redis://[:password@]host:port[/db]: rate limits shared by every node. Empty: kept in process.
+  std::string redis_url;
 
   // The database URL after defaults: never empty.
   std::string EffectiveDatabaseUrl() const;
@@ -94,6 +164,13 @@ std::map<std::string, std::string> StudybotEnvironment();
 
 // The effective settings as key -> value text, secrets replaced by "<redacted>".
 std::vector<std::pair<std::string, std::string>> DescribeConfig(const Config& config);
+
+// "300/1m": 300 requests per minute.
+struct RateSpec {
+  long long count;
+  std::chrono::milliseconds period;
+};
+Result<RateSpec> ParseRateSpec(const std::string& text);
 
 // STUDYBOT_ plus the key upper-cased, dots as underscores.
 std::string EnvNameForKey(const std::string& key);

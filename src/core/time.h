@@ -2,7 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace studybot {
 
@@ -16,6 +18,9 @@ inline SystemTime SystemNow() {
 std::string FormatRfc3339Millis(SystemTime t);
 // "2026-11-24T11:25:39Z"
 std::string FormatRfc3339(SystemTime t);
+
+// Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" (UTC only, as we write them); nullopt otherwise.
+std::optional<SystemTime> ParseRfc3339(std::string_view text);
 
 // Wall and monotonic time. Thread-safe.
 class Clock {

@@ -26,8 +26,14 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   // Runs `fn` on a worker thread; an exception thrown by fn is rethrown in the awaiting coroutine.
+  //
+  // `fn` must be a named object (an lvalue) that outlives the co_await: g++ 12 miscompiles
+  // temporaries with non-trivial destructors inside a co_await expression (a lambda capturing
+  // strings, passed as a temporary or a by-value coroutine parameter, was destroyed twice). Write
+  //   auto job = [=] { ... };
+  //   auto result = co_await workers.Run(job);
   template <typename F, typename R = std::invoke_result_t<F&>>
-  boost::asio::awaitable<R> Run(F fn) {
+  boost::asio::awaitable<R> Run(F& fn) {
     std::optional<R> out;
     std::exception_ptr failure;
     co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void()>(
@@ -45,6 +51,12 @@ class WorkerPool {
         boost::asio::use_awaitable);
     if (failure) std::rethrow_exception(failure);
     co_return std::move(*out);
+  }
+
+  // Runs `fn` on a worker thread without waiting for it (fire and forget). `fn` must not throw.
+  template <typename F>
+  void Post(F fn) {
+    boost::asio::post(pool_, std::move(fn));
   }
 
   // Waits for queued work to finish and joins the threads.

@@ -30,7 +30,8 @@ void RegisterOpsRoutes(http::Router& router, const OpsDeps& deps) {
     boost::json::object checks;
     boost::json::array failed;
     for (DependencyCheck* check : d->checks) {
-      auto r = co_await d->workers.Run([check] { return check->Check(); });
+      auto job = [check] { return check->Check(); };
+      auto r = co_await d->workers.Run(job);
       if (r.ok()) {
         auto o = std::move(r).value();
         o["status"] = "ok";

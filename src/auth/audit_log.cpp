@@ -1,0 +1,102 @@
+#include "auth/audit_log.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "core/ids.h"
+
+namespace studybot::auth {
+namespace {
+
+using storage::Value;
+
+// Cursors are "<created_at>|<id>" of the last record of a page (both plain ASCII).
+bool SplitCursor(const std::string& cursor, std::string* at, std::string* id) {
+  auto bar = cursor.find('|');
+  if (bar == std::string::npos || bar == 0 || bar + 1 >= cursor.size()) return false;
+  *at = cursor.substr(0, bar);
+  *id = cursor.substr(bar + 1);
+  return at->size() <= 32 && id->size() <= 64;
+}
+
+Value OrNull(const std::string& s) {
+  return s.empty() ? Value() : Value(s);
+}
+
+}  // namespace
+
+Status AuditLog::Record(const AuditActor& actor, const AuditEntry& entry) {
+  auto conn = db_.Acquire();
+  if (!conn.ok()) return conn.error();
+  auto r = (*conn)->Execute(
+      "INSERT INTO audit_logs (id, created_at, actor_id, actor_email, action, target_type, "
+      "target_id, ip, user_agent, request_id, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {Value(NewUuid()), Value(FormatRfc3339Millis(clock_.Now())), OrNull(actor.user_id),
+       OrNull(actor.email), Value(entry.action), OrNull(entry.target_type), OrNull(entry.target_id),
+       OrNull(actor.ip), OrNull(actor.user_agent.substr(0, 512)), OrNull(actor.request_id),
+       Value(boost::json::serialize(entry.summary))});
+  if (!r.ok()) return r.error();
+  return OkStatus();
+}
+
+Result<AuditPage> AuditLog::List(const AuditQuery& q) {
+  std::string sql =
+      "SELECT id, created_at, actor_id, actor_email, action, target_type, target_id, ip, "
+      "user_agent, request_id, summary FROM audit_logs WHERE 1 = 1";
+  std::vector<Value> params;
+  if (!q.actor_id.empty()) {
+    sql += " AND actor_id = ?";
+    params.emplace_back(q.actor_id);
+  }
+  if (!q.action.empty()) {
+    sql += " AND action = ?";
+    params.emplace_back(q.action);
+  }
+  if (!q.from.empty()) {
+    sql += " AND created_at >= ?";
+    params.emplace_back(q.from);
+  }
+  if (!q.to.empty()) {
+    sql += " AND created_at < ?";
+    params.emplace_back(q.to);
+  }
+  if (!q.cursor.empty()) {
+    std::string at, id;
+    if (!SplitCursor(q.cursor, &at, &id)) {
+      return Error::InvalidArgument("malformed cursor", {{"/cursor", "not a cursor we issued"}});
+    }
+    sql += " AND (created_at < ? OR (created_at = ? AND id < ?))";
+    params.emplace_back(at);
+    params.emplace_back(at);
+    params.emplace_back(id);
+  }
+  sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
+  params.emplace_back(int64_t{q.limit + 1});
+
+  auto conn = db_.Acquire();
+  if (!conn.ok()) return conn.error();
+  auto rows = (*conn)->Query(sql, params);
+  if (!rows.ok()) return rows.error();
+  AuditPage page;
+  for (const auto& r : rows->rows) {
+    if (static_cast<int>(page.records.size()) == q.limit) {
+      const auto& last = page.records.back();
+      page.next_cursor = last.created_at + "|" + last.id;
+      break;
+    }
+    AuditRecord rec;
+    rec.id = r.GetString(0);
+    rec.created_at = r.GetString(1);
+    rec.actor = {r.GetString(2), r.GetString(3), r.GetString(7), r.GetString(8), r.GetString(9)};
+    rec.entry.action = r.GetString(4);
+    rec.entry.target_type = r.GetString(5);
+    rec.entry.target_id = r.GetString(6);
+    boost::system::error_code ec;
+    auto summary = boost::json::parse(r.GetString(10), ec);
+    if (!ec && summary.is_object()) rec.entry.summary = std::move(summary.as_object());
+    page.records.push_back(std::move(rec));
+  }
+  return page;
+}
+
+}  // namespace studybot::auth

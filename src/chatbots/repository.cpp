@@ -1,0 +1,115 @@
+#include "chatbots/repository.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace studybot::chatbots {
+namespace {
+
+using storage::Value;
+
+constexpr const char* kColumns =
+    "c.id, c.name, c.description, c.status, c.system_prompt, c.model, c.allowed_domains, "
+    "c.widget_settings, c.created_by, c.created_at, c.updated_at";
+
+std::string DomainsText(const std::vector<std::string>& domains) {
+  boost::json::array a;
+  for (const auto& d : domains)
+    a.emplace_back(d);
+  return boost::json::serialize(a);
+}
+
+Chatbot FromRow(const storage::Row& r) {
+  Chatbot b;
+  b.id = r.GetString(0);
+  b.name = r.GetString(1);
+  b.description = r.GetString(2);
+  b.status = r.GetString(3);
+  b.system_prompt = r.GetString(4);
+  b.model = r.GetString(5);
+  boost::system::error_code ec;
+  auto domains = boost::json::parse(r.GetString(6), ec);
+  if (!ec && domains.is_array()) {
+    for (const auto& d : domains.as_array()) {
+      if (d.is_string()) b.allowed_domains.emplace_back(d.as_string());
+    }
+  }
+  auto widget = boost::json::parse(r.GetString(7), ec);
+  if (!ec && widget.is_object()) b.widget = std::move(widget.as_object());
+  b.created_by = r.GetString(8);
+  b.created_at = r.GetString(9);
+  b.updated_at = r.GetString(10);
+  return b;
+}
+
+}  // namespace
+
+Status ChatbotRepository::Insert(const Chatbot& b) {
+  auto conn = db_.Acquire();
+  if (!conn.ok()) return conn.error();
+  auto r = (*conn)->Execute(
+      "INSERT INTO chatbots (id, name, description, status, system_prompt, model, "
+      "allowed_domains, widget_settings, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, "
+      "?, ?, ?, ?, ?, ?, ?)",
+      {Value(b.id), Value(b.name), Value(b.description), Value(b.status), Value(b.system_prompt),
+       Value(b.model), Value(DomainsText(b.allowed_domains)),
+       Value(boost::json::serialize(b.widget)),
+       b.created_by.empty() ? Value() : Value(b.created_by), Value(b.created_at),
+       Value(b.updated_at)});
+  if (!r.ok()) return r.error();
+  return OkStatus();
+}
+
+Result<std::optional<Chatbot>> ChatbotRepository::FindById(const std::string& id) {
+  auto conn = db_.Acquire();
+  if (!conn.ok()) return conn.error();
+  auto rows = (*conn)->Query(std::string("SELECT ") + kColumns + " FROM chatbots c WHERE c.id = ?",
+                             {Value(id)});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::optional<Chatbot>();
+  return std::optional<Chatbot>(FromRow(rows->rows[0]));
+}
+
+Result<std::vector<Chatbot>> ChatbotRepository::List(int limit, const std::string& after,
+                                                     const std::optional<std::string>& member) {
+  auto conn = db_.Acquire();
+  if (!conn.ok()) return conn.error();
+  Result<storage::Rows> rows =
+      member ? (*conn)->Query(std::string("SELECT ") + kColumns +
+                                  " FROM chatbots c JOIN chatbot_members m ON m.chatbot_id = c.id "
+                                  "WHERE m.user_id = ? AND c.id > ? ORDER BY c.id LIMIT ?",
+                              {Value(*member), Value(after), Value(int64_t{limit})})
+             : (*conn)->Query(std::string("SELECT ") + kColumns +
+                                  " FROM chatbots c WHERE c.id > ? ORDER BY c.id LIMIT ?",
+                              {Value(after), Value(int64_t{limit})});
+  if (!rows.ok()) return rows.error();
+  std::vector<Chatbot> out;
+  for (const auto& r : rows->rows)
+    out.push_back(FromRow(r));
+  return out;
+}
+
+Status ChatbotRepository::Update(const Chatbot& b) {
+  auto conn = db_.Acquire();
+  if (!conn.ok()) return conn.error();
+  auto r = (*conn)->Execute(
+      "UPDATE chatbots SET name = ?, description = ?, status = ?, system_prompt = ?, model = ?, "
+      "allowed_domains = ?, widget_settings = ?, updated_at = ? WHERE id = ?",
+      {Value(b.name), Value(b.description), Value(b.status), Value(b.system_prompt), Value(b.model),
+       Value(DomainsText(b.allowed_domains)), Value(boost::json::serialize(b.widget)),
+       Value(b.updated_at), Value(b.id)});
+  if (!r.ok()) return r.error();
+  if (r->affected_rows == 0) return Error::NotFound("no such chatbot");
+  return OkStatus();
+}
+
+Status ChatbotRepository::Delete(const std::string& id) {
+  auto conn = db_.Acquire();
+  if (!conn.ok()) return conn.error();
+  auto r = (*conn)->Execute("DELETE FROM chatbots WHERE id = ?", {Value(id)});
+  if (!r.ok()) return r.error();
+  if (r->affected_rows == 0) return Error::NotFound("no such chatbot");
+  return OkStatus();
+}
+
+}  // namespace studybot::chatbots

@@ -1,0 +1,47 @@
+// ChatbotRepository: the SQL of chatbots. Blocking; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "core/result.h"
+#include "storage/database.h"
+
+namespace studybot::chatbots {
+
+struct Chatbot {
+  std::string id;
+  std::string name;
+  std::string description;
+  std::string status = "active";
+  std::string system_prompt;
+  std::string model;
+  std::vector<std::string> allowed_domains;  // normalised OriginPattern texts
+  boost::json::object widget;
+  std::string created_by;
+  std::string created_at;
+  std::string updated_at;
+};
+
+class ChatbotRepository {
+ public:
+  explicit ChatbotRepository(storage::Database& db) : db_(db) {}
+
+  Status Insert(const Chatbot& bot);
+  Result<std::optional<Chatbot>> FindById(const std::string& id);
+  // Keyset pagination by id. With `member` set, only chatbots that user is a member of.
+  Result<std::vector<Chatbot>> List(int limit, const std::string& after,
+                                    const std::optional<std::string>& member);
+  // Writes every mutable field; kNotFound when gone.
+  Status Update(const Chatbot& bot);
+  // kNotFound when absent. Keys, memberships and content go with it (ON DELETE CASCADE).
+  Status Delete(const std::string& id);
+
+ private:
+  storage::Database& db_;
+};
+
+}  // namespace studybot::chatbots

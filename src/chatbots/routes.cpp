@@ -1,0 +1,136 @@
+#include "chatbots/routes.h"
+
+#include "http/request_body.h"
+#include "http/responses.h"
+
+namespace studybot::chatbots {
+namespace {
+
+namespace asio = boost::asio;
+using http::RequestContext;
+using http::Response;
+
+Response Fail(const RequestContext& ctx, const Error& e) {
+  return http::ErrorResponse(e, ctx.request_id);
+}
+
+ChatbotInput InputFrom(const boost::json::object& body) {
+  ChatbotInput in;
+  if (auto* v = body.if_contains("name")) in.name = std::string(v->as_string());
+  if (auto* v = body.if_contains("description")) in.description = std::string(v->as_string());
+  if (auto* v = body.if_contains("status")) in.status = std::string(v->as_string());
+  if (auto* v = body.if_contains("allowed_domains")) {
+    std::vector<std::string> d;
+    for (const auto& s : v->as_array())
+      d.emplace_back(s.as_string());
+    in.allowed_domains = std::move(d);
+  }
+  if (auto* v = body.if_contains("widget")) in.widget = v->as_object();
+  return in;
+}
+
+}  // namespace
+
+void RegisterChatbotRoutes(http::Router& router, const ChatbotRoutesDeps& deps) {
+  const ChatbotRoutesDeps* d = &deps;
+
+  router.Add(http::Method::get, "/api/chatbots",
+             [d](RequestContext& ctx) -> asio::awaitable<Response> {
+               auto who = co_await d->guard.Authenticate(ctx);
+               if (!who.ok()) co_return Fail(ctx, who.error());
+               auto page = http::ReadPageParams(ctx.query);
+               if (!page.ok()) co_return Fail(ctx, page.error());
+               auto p = *who;
+               auto pg = *page;
+               auto job = [=] { return d->service.List(p, pg.limit, pg.cursor); };
+               auto r = co_await d->workers.Run(job);
+               if (!r.ok()) co_return Fail(ctx, r.error());
+               boost::json::array items;
+               for (const auto& b : r->items)
+                 items.push_back(ChatbotJson(b));
+               co_return http::JsonResponse(
+                   http::Status::ok,
+                   {{"items", std::move(items)},
+                    {"next_cursor", r->next_cursor.empty() ? boost::json::value(nullptr)
+                                                           : boost::json::value(r->next_cursor)}});
+             });
+
+  router.Add(http::Method::post, "/api/chatbots",
+             [d](RequestContext& ctx) -> asio::awaitable<Response> {
+               auto who = co_await d->guard.Authenticate(ctx);
+               if (!who.ok()) co_return Fail(ctx, who.error());
+               auto body = http::ReadBody(ctx.request, d->validator, "create_chatbot_request");
+               if (!body.ok()) co_return Fail(ctx, body.error());
+               auto in = InputFrom(*body);
+               auto p = *who;
+               auto client = auth::ClientOf(ctx);
+               auto job = [=] { return d->service.Create(p, in, client); };
+               auto r = co_await d->workers.Run(job);
+               if (!r.ok()) co_return Fail(ctx, r.error());
+               auto res = http::JsonResponse(http::Status::created, ChatbotJson(*r));
+               res.set(http::bhttp::field::location, "/api/chatbots/" + r->id);
+               co_return res;
+             });
+
+  router.Add(http::Method::get, "/api/chatbots/:id",
+             [d](RequestContext& ctx) -> asio::awaitable<Response> {
+               auto who = co_await d->guard.Authenticate(ctx);
+               if (!who.ok()) co_return Fail(ctx, who.error());
+               auto p = *who;
+               std::string id(ctx.Param("id"));
+               auto job = [=] { return d->service.Get(p, id); };
+               auto r = co_await d->workers.Run(job);
+               if (!r.ok()) co_return Fail(ctx, r.error());
+               co_return http::JsonResponse(http::Status::ok, ChatbotJson(*r));
+             });
+
+  router.Add(http::Method::put, "/api/chatbots/:id",
+             [d](RequestContext& ctx) -> asio::awaitable<Response> {
+               auto who = co_await d->guard.Authenticate(ctx);
+               if (!who.ok()) co_return Fail(ctx, who.error());
+               auto body = http::ReadBody(ctx.request, d->validator, "update_chatbot_request");
+               if (!body.ok()) co_return Fail(ctx, body.error());
+               auto in = InputFrom(*body);
+               auto p = *who;
+               auto client = auth::ClientOf(ctx);
+               std::string id(ctx.Param("id"));
+               auto job = [=] { return d->service.Update(p, id, in, client); };
+               auto r = co_await d->workers.Run(job);
+               if (!r.ok()) co_return Fail(ctx, r.error());
+               co_return http::JsonResponse(http::Status::ok, ChatbotJson(*r));
+             });
+
+  router.Add(http::Method::delete_, "/api/chatbots/:id",
+             [d](RequestContext& ctx) -> asio::awaitable<Response> {
+               auto who = co_await d->guard.Authenticate(ctx);
+               if (!who.ok()) co_return Fail(ctx, who.error());
+               auto p = *who;
+               auto client = auth::ClientOf(ctx);
+               std::string id(ctx.Param("id"));
+               auto job = [=] { return d->service.Delete(p, id, client); };
+               auto r = co_await d->workers.Run(job);
+               if (!r.ok()) co_return Fail(ctx, r.error());
+               co_return Response{http::Status::no_content, 11};
+             });
+
+  // Public: what the widget needs to draw itself. No secrets; cacheable with ETag.
+  router.Add(http::Method::get, "/api/chatbots/:id/config",
+             [d](RequestContext& ctx) -> asio::awaitable<Response> {
+               std::string id(ctx.Param("id"));
+               auto job = [=] { return d->service.PublicConfig(id); };
+               auto r = co_await d->workers.Run(job);
+               if (!r.ok()) co_return Fail(ctx, r.error());
+               if (ctx.request[http::bhttp::field::if_none_match] == r->etag) {
+                 Response res{http::Status::not_modified, 11};
+                 res.set(http::bhttp::field::etag, r->etag);
+                 res.set(http::bhttp::field::cache_control, "public, max-age=60");
+                 co_return res;
+               }
+               auto res = http::JsonResponse(http::Status::ok, r->body);
+               res.set(http::bhttp::field::etag, r->etag);
+               res.set(http::bhttp::field::cache_control, "public, max-age=60");
+               co_return res;
+             });
+}
+
+}  // namespace studybot::chatbots

@@ -1,0 +1,186 @@
+#include "chatbots/service.h"
+
+#include <boost/json/serialize.hpp>
+
+#include "core/crypto.h"
+#include "core/ids.h"
+
+namespace studybot::chatbots {
+namespace {
+
+// The default look of a new widget.
+const boost::json::object& DefaultLook() {
+  static const boost::json::object kLook{{"welcome_message", "Hello! How can I help you?"},
+                                         {"primary_color", "#2563eb"},
+                                         {"text_color", "#ffffff"},
+                                         {"position", "bottom-right"}};
+  return kLook;
+}
+
+Result<std::vector<std::string>> NormaliseDomains(const std::vector<std::string>& in) {
+  std::vector<std::string> out;
+  std::vector<FieldError> bad;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    auto p = OriginPattern::Parse(in[i]);
+    if (!p.ok()) {
+      bad.push_back({"/allowed_domains/" + std::to_string(i), p.error().message});
+      continue;
+    }
+    if (std::find(out.begin(), out.end(), p->text()) == out.end()) out.push_back(p->text());
+  }
+  if (!bad.empty()) return Error::InvalidArgument("invalid allowed domain", std::move(bad));
+  return out;
+}
+
+Status Apply(const ChatbotInput& in, Chatbot& b) {
+  if (in.name) b.name = *in.name;
+  if (in.description) b.description = *in.description;
+  if (in.status) b.status = *in.status;
+  if (in.allowed_domains) {
+    auto d = NormaliseDomains(*in.allowed_domains);
+    if (!d.ok()) return d.error();
+    b.allowed_domains = std::move(d).value();
+  }
+  if (in.widget) {
+    for (const auto& kv : *in.widget)
+      b.widget[kv.key()] = kv.value();
+  }
+  return OkStatus();
+}
+
+boost::json::array Strings(const std::vector<std::string>& v) {
+  boost::json::array a;
+  for (const auto& s : v)
+    a.emplace_back(s);
+  return a;
+}
+
+}  // namespace
+
+boost::json::object WidgetLook(const Chatbot& b) {
+  boost::json::object look = DefaultLook();
+  look["title"] = b.name;
+  for (const auto& kv : b.widget)
+    look[kv.key()] = kv.value();
+  return look;
+}
+
+boost::json::object ChatbotJson(const Chatbot& b) {
+  return {{"id", b.id},
+          {"name", b.name},
+          {"description", b.description},
+          {"status", b.status},
+          {"allowed_domains", Strings(b.allowed_domains)},
+          {"widget", WidgetLook(b)},
+          {"created_at", b.created_at},
+          {"updated_at", b.updated_at}};
+}
+
+void ChatbotService::Audit(const auth::Principal& who, const auth::ClientInfo& client,
+                           const std::string& action, const std::string& id,
+                           boost::json::object summary) {
+  (void)audit_.Record({who.user_id, "", client.ip, client.user_agent, client.request_id},
+                      {action, "chatbot", id, std::move(summary)});
+}
+
+Status ChatbotService::CheckAccess(const auth::Principal& who, const std::string& id) {
+  if (who.IsSystemAdmin()) return OkStatus();
+  auto member = users_.IsMember(id, who.user_id);
+  if (!member.ok()) return member.error();
+  if (!*member) {
+    return Error::PermissionDenied("you are not an admin of this chatbot").WithSlug("forbidden");
+  }
+  return OkStatus();
+}
+
+Result<ChatbotPage> ChatbotService::List(const auth::Principal& who, int limit,
+                                         const std::string& cursor) {
+  std::optional<std::string> member;
+  if (!who.IsSystemAdmin()) member = who.user_id;
+  auto rows = bots_.List(limit + 1, cursor, member);
+  if (!rows.ok()) return rows.error();
+  ChatbotPage page;
+  for (auto& b : *rows) {
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_cursor = page.items.back().id;
+      break;
+    }
+    page.items.push_back(std::move(b));
+  }
+  return page;
+}
+
+Result<Chatbot> ChatbotService::Get(const auth::Principal& who, const std::string& id) {
+  auto found = bots_.FindById(id);
+  if (!found.ok()) return found.error();
+  if (!found->has_value()) return Error::NotFound("no such chatbot");
+  auto access = CheckAccess(who, id);
+  if (!access.ok()) return access.error();
+  return **found;
+}
+
+Result<Chatbot> ChatbotService::Create(const auth::Principal& who, const ChatbotInput& in,
+                                       const auth::ClientInfo& client) {
+  if (!who.IsSystemAdmin()) {
+    return Error::PermissionDenied("only system admins create chatbots").WithSlug("forbidden");
+  }
+  Chatbot b;
+  b.id = NewUuid();
+  b.model = "builtin-extractive";
+  auto st = Apply(in, b);
+  if (!st.ok()) return st.error();
+  b.created_by = who.user_id;
+  b.created_at = FormatRfc3339Millis(clock_.Now());
+  b.updated_at = b.created_at;
+  auto ins = bots_.Insert(b);
+  if (!ins.ok()) return ins.error();
+  Audit(who, client, "chatbot.create", b.id, {{"name", b.name}});
+  return b;
+}
+
+Result<Chatbot> ChatbotService::Update(const auth::Principal& who, const std::string& id,
+                                       const ChatbotInput& in, const auth::ClientInfo& client) {
+  auto current = Get(who, id);
+  if (!current.ok()) return current.error();
+  Chatbot b = std::move(current).value();
+  auto st = Apply(in, b);
+  if (!st.ok()) return st.error();
+  b.updated_at = FormatRfc3339Millis(clock_.Now());
+  auto up = bots_.Update(b);
+  if (!up.ok()) return up.error();
+  boost::json::array fields;
+  for (const auto& [name, set] : {std::pair{"name", in.name.has_value()},
+                                  std::pair{"description", in.description.has_value()},
+                                  std::pair{"status", in.status.has_value()},
+                                  std::pair{"allowed_domains", in.allowed_domains.has_value()},
+                                  std::pair{"widget", in.widget.has_value()}}) {
+    if (set) fields.emplace_back(name);
+  }
+  Audit(who, client, "chatbot.update", id, {{"fields", std::move(fields)}});
+  return b;
+}
+
+Status ChatbotService::Delete(const auth::Principal& who, const std::string& id,
+                              const auth::ClientInfo& client) {
+  if (!who.IsSystemAdmin()) {
+    return Error::PermissionDenied("only system admins delete chatbots").WithSlug("forbidden");
+  }
+  auto st = bots_.Delete(id);
+  if (!st.ok()) return st;
+  Audit(who, client, "chatbot.delete", id, {});
+  return OkStatus();
+}
+
+Result<WidgetConfig> ChatbotService::PublicConfig(const std::string& id) {
+  auto found = bots_.FindById(id);
+  if (!found.ok()) return found.error();
+  if (!found->has_value() || (*found)->status != "active") {
+    return Error::NotFound("no such chatbot");
+  }
+  const Chatbot& b = **found;
+  boost::json::object body{{"id", b.id}, {"name", b.name}, {"widget", WidgetLook(b)}};
+  std::string text = boost::json::serialize(body);
+  return WidgetConfig{std::move(body), "\"" + Sha256Hex(text).substr(0, 32) + "\""};
+}
+
+}  // namespace studybot::chatbots

@@ -1,0 +1,74 @@
+// ChatbotService: the chatbot resource and who may touch it. System admins see and change every
+// chatbot; bot admins only those they are members of (403 on the others; creation and deletion
+// are for system admins). Blocking; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "auth/audit_log.h"
+#include "auth/auth_service.h"
+#include "auth/principal.h"
+#include "auth/user_repository.h"
+#include "chatbots/origin_pattern.h"
+#include "chatbots/repository.h"
+
+namespace studybot::chatbots {
+
+struct ChatbotInput {
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  std::optional<std::string> status;
+  std::optional<std::vector<std::string>> allowed_domains;
+  std::optional<boost::json::object> widget;  // merged into the current look
+};
+
+struct ChatbotPage {
+  std::vector<Chatbot> items;
+  std::string next_cursor;
+};
+
+// The widget's public configuration and its ETag.
+struct WidgetConfig {
+  boost::json::object body;
+  std::string etag;
+};
+
+class ChatbotService {
+ public:
+  ChatbotService(ChatbotRepository& bots, auth::UserRepository& users, auth::AuditLog& audit,
+                 const Clock& clock)
+      : bots_(bots), users_(users), audit_(audit), clock_(clock) {}
+
+  Result<ChatbotPage> List(const auth::Principal& who, int limit, const std::string& cursor);
+  Result<Chatbot> Get(const auth::Principal& who, const std::string& id);
+  Result<Chatbot> Create(const auth::Principal& who, const ChatbotInput& in,
+                         const auth::ClientInfo& client);
+  Result<Chatbot> Update(const auth::Principal& who, const std::string& id, const ChatbotInput& in,
+                         const auth::ClientInfo& client);
+  Status Delete(const auth::Principal& who, const std::string& id, const auth::ClientInfo& client);
+
+  // kNotFound for unknown or disabled chatbots.
+  Result<WidgetConfig> PublicConfig(const std::string& id);
+
+  // kNotFound when absent, kPermissionDenied when `who` may not touch it.
+  Status CheckAccess(const auth::Principal& who, const std::string& id);
+
+ private:
+  void Audit(const auth::Principal& who, const auth::ClientInfo& client, const std::string& action,
+             const std::string& id, boost::json::object summary);
+
+  ChatbotRepository& bots_;
+  auth::UserRepository& users_;
+  auth::AuditLog& audit_;
+  const Clock& clock_;
+};
+
+boost::json::object ChatbotJson(const Chatbot& bot);
+// The widget look with defaults filled in.
+boost::json::object WidgetLook(const Chatbot& bot);
+
+}  // namespace studybot::chatbots
