@@ -147,25 +147,37 @@ TEST_F(UsersChatbotsTest, ChatbotValidationAndWidgetConfig) {
   EXPECT_EQ(made.at("allowed_domains").as_array()[0].as_string(), "https://*.example.com");
   EXPECT_EQ(made.at("widget").at("title").as_string(), "Support");
 
-  auto cfg = api_.Get("/api/chatbots/" + id + "/config");
+  auto key = api_.Post("/api/chatbots/" + id + "/api-keys",
+                       {{"name", "site"}, {"kind", "publishable"}}, root_);
+  ASSERT_EQ(key.status, 201u) << key.raw.body();
+  std::vector<std::pair<std::string, std::string>> widget = {
+      {"X-Api-Key", std::string(key.at("key").as_string())},
+      {"Origin", "https://shop.example.com"}};
+  auto cfg = api_.Call(boost::beast::http::verb::get, "/api/chatbots/" + id + "/config", nullptr,
+                       {}, widget);
   ASSERT_EQ(cfg.status, 200u);
   EXPECT_EQ(cfg.at("widget").at("primary_color").as_string(), "#112233");
   EXPECT_FALSE(cfg.json.as_object().contains("allowed_domains"));
   std::string etag(cfg.raw["ETag"]);
   ASSERT_FALSE(etag.empty());
+  auto with_etag = widget;
+  with_etag.emplace_back("If-None-Match", etag);
   auto same = api_.Call(boost::beast::http::verb::get, "/api/chatbots/" + id + "/config", nullptr,
-                        {}, {{"If-None-Match", etag}});
+                        {}, with_etag);
   EXPECT_EQ(same.status, 304u);
   EXPECT_EQ(
       api_.Put("/api/chatbots/" + id, {{"widget", {{"position", "bottom-left"}}}}, root_).status,
       200u);
   auto changed = api_.Call(boost::beast::http::verb::get, "/api/chatbots/" + id + "/config",
-                           nullptr, {}, {{"If-None-Match", etag}});
+                           nullptr, {}, with_etag);
   EXPECT_EQ(changed.status, 200u);
   EXPECT_EQ(changed.at("widget").at("primary_color").as_string(), "#112233");  // merged
   EXPECT_EQ(changed.at("widget").at("position").as_string(), "bottom-left");
   EXPECT_EQ(api_.Put("/api/chatbots/" + id, {{"status", "disabled"}}, root_).status, 200u);
-  EXPECT_EQ(api_.Get("/api/chatbots/" + id + "/config").status, 404u);
+  EXPECT_EQ(api_.Call(boost::beast::http::verb::get, "/api/chatbots/" + id + "/config", nullptr, {},
+                      widget)
+                .status,
+            404u);
 }
 
 TEST_F(UsersChatbotsTest, EveryMutationIsAuditedAndTheLogPages) {

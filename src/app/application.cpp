@@ -45,6 +45,51 @@ Application::~Application() {
   if (workers_) workers_->Stop();
 }
 
+namespace {
+
+// Readiness of the shared rate-limit store.
+class RedisCheck final : public ops::DependencyCheck {
+ public:
+  explicit RedisCheck(ratelimit::RedisRateLimiter& redis) : redis_(redis) {}
+  std::string name() const override { return "redis"; }
+  Result<boost::json::object> Check() override {
+    auto st = redis_.Ping();
+    if (!st.ok()) return st.error();
+    return boost::json::object{};
+  }
+
+ private:
+  ratelimit::RedisRateLimiter& redis_;
+};
+
+}  // namespace
+
+Status Application::BuildRateLimits() {
+  auto limits = ratelimit::LimitsFrom(config_.ratelimit);
+  if (!limits.ok()) return limits.error();
+  rate_.limits = *limits;
+  if (config_.redis_url.empty()) {
+    rate_.memory = std::make_unique<ratelimit::MemoryRateLimiter>(
+        ratelimit::MemoryRateLimiterOptions{}, clock_);
+    rate_.limiter = rate_.memory.get();
+    return OkStatus();
+  }
+  ratelimit::RedisRateLimiterOptions o;
+  o.redis.url = config_.redis_url;
+  auto redis = ratelimit::RedisRateLimiter::Create(o, clock_);
+  if (!redis.ok()) {
+    return Error::InvalidArgument("redis_url (STUDYBOT_REDIS_URL): " + redis.error().message);
+  }
+  rate_.redis = std::move(redis).value();
+  rate_.guarded = std::make_unique<ratelimit::FailurePolicyRateLimiter>(
+      *rate_.redis, config_.ratelimit.failure_policy == "closed" ? ratelimit::FailurePolicy::kClosed
+                                                                 : ratelimit::FailurePolicy::kOpen);
+  rate_.limiter = rate_.guarded.get();
+  rate_.redis_check = std::make_unique<RedisCheck>(*rate_.redis);
+  ops_deps_->checks.push_back(rate_.redis_check.get());
+  return OkStatus();
+}
+
 Status Application::BuildAuth() {
   auto jwt = JwtOptionsFrom(config_);
   if (!jwt.ok()) return jwt.error();
@@ -63,7 +108,13 @@ Status Application::BuildAuth() {
   a.chatbots = std::make_unique<chatbots::ChatbotRepository>(*db_);
   a.chatbot_service =
       std::make_unique<chatbots::ChatbotService>(*a.chatbots, *a.users, *a.audit, clock_);
-  guard_ = std::make_unique<auth::Guard>(*a.service, *workers_);
+  a.api_keys = std::make_unique<auth::ApiKeyRepository>(*db_);
+  a.api_key_service = std::make_unique<chatbots::ApiKeyService>(
+      *a.api_keys, *a.chatbots, *a.chatbot_service, *a.audit, clock_);
+  guard_ =
+      std::make_unique<auth::Guard>(*a.service, *workers_, rate_.limiter, rate_.limits.per_user);
+  widget_guard_ = std::make_unique<chatbots::WidgetGuard>(*a.api_key_service, *workers_,
+                                                          *rate_.limiter, rate_.limits);
 
   if (!config_.admin.email.empty() || !config_.admin.password.empty()) {
     if (config_.admin.email.empty() || config_.admin.password.empty()) {
@@ -90,9 +141,12 @@ void Application::RegisterRoutes() {
   user_routes_ = std::make_unique<auth::UserRoutesDeps>(
       auth::UserRoutesDeps{*auth_.user_service, *auth_.audit, *guard_, *workers_, *validator_});
   auth::RegisterUserRoutes(router_, *user_routes_);
-  chatbot_routes_ = std::make_unique<chatbots::ChatbotRoutesDeps>(
-      chatbots::ChatbotRoutesDeps{*auth_.chatbot_service, *guard_, *workers_, *validator_});
+  chatbot_routes_ = std::make_unique<chatbots::ChatbotRoutesDeps>(chatbots::ChatbotRoutesDeps{
+      *auth_.chatbot_service, *guard_, *widget_guard_, *workers_, *validator_});
   chatbots::RegisterChatbotRoutes(router_, *chatbot_routes_);
+  api_key_routes_ = std::make_unique<chatbots::ApiKeyRoutesDeps>(
+      chatbots::ApiKeyRoutesDeps{*auth_.api_key_service, *guard_, *workers_, *validator_});
+  chatbots::RegisterApiKeyRoutes(router_, *api_key_routes_);
 }
 
 Result<std::unique_ptr<Application>> Application::Create(const Config& config, Logger& logger) {
@@ -115,6 +169,8 @@ Result<std::unique_ptr<Application>> Application::Create(const Config& config, L
   app->db_check_ = std::make_unique<ops::DatabaseCheck>(*app->db_);
   app->ops_deps_ = std::make_unique<ops::OpsDeps>(
       ops::OpsDeps{app->metrics_, *app->workers_, {app->db_check_.get()}});
+  auto limited = app->BuildRateLimits();
+  if (!limited.ok()) return limited.error();
   auto built = app->BuildAuth();
   if (!built.ok()) return built.error();
   app->RegisterRoutes();

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "auth/api_key_repository.h"
 #include "auth/audit_log.h"
 #include "auth/auth_service.h"
 #include "auth/guard.h"
@@ -14,9 +15,12 @@
 #include "auth/user_repository.h"
 #include "auth/user_routes.h"
 #include "auth/user_service.h"
+#include "chatbots/api_key_routes.h"
+#include "chatbots/api_key_service.h"
 #include "chatbots/repository.h"
 #include "chatbots/routes.h"
 #include "chatbots/service.h"
+#include "chatbots/widget_guard.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/result.h"
@@ -28,6 +32,10 @@
 #include "ops/metrics.h"
 #include "ops/readiness.h"
 #include "ops/routes.h"
+#include "ratelimit/failure_policy_rate_limiter.h"
+#include "ratelimit/memory_rate_limiter.h"
+#include "ratelimit/redis_rate_limiter.h"
+#include "ratelimit/request_limits.h"
 #include "storage/database.h"
 #include "validation/validator.h"
 
@@ -46,6 +54,18 @@ struct AuthParts {
   std::unique_ptr<auth::UserService> user_service;
   std::unique_ptr<chatbots::ChatbotRepository> chatbots;
   std::unique_ptr<chatbots::ChatbotService> chatbot_service;
+  std::unique_ptr<auth::ApiKeyRepository> api_keys;
+  std::unique_ptr<chatbots::ApiKeyService> api_key_service;
+};
+
+// Rate limiting: the backend (in process, or Redis behind the failure policy) and the limits.
+struct RateLimitParts {
+  std::unique_ptr<ratelimit::MemoryRateLimiter> memory;
+  std::unique_ptr<ratelimit::RedisRateLimiter> redis;
+  std::unique_ptr<ratelimit::FailurePolicyRateLimiter> guarded;
+  ratelimit::RateLimiter* limiter = nullptr;  // the one to use
+  ratelimit::RequestLimits limits;
+  std::unique_ptr<ops::DependencyCheck> redis_check;
 };
 
 class Application {
@@ -68,6 +88,7 @@ class Application {
 
  private:
   Application(const Config& config, Logger& logger);
+  Status BuildRateLimits();
   Status BuildAuth();
   void RegisterRoutes();
 
@@ -80,8 +101,11 @@ class Application {
   ops::Metrics metrics_;
   std::unique_ptr<ops::DatabaseCheck> db_check_;
   std::unique_ptr<ops::OpsDeps> ops_deps_;
+  RateLimitParts rate_;
   AuthParts auth_;
   std::unique_ptr<auth::Guard> guard_;
+  std::unique_ptr<chatbots::WidgetGuard> widget_guard_;
+  std::unique_ptr<chatbots::ApiKeyRoutesDeps> api_key_routes_;
   std::unique_ptr<auth::AuthRoutesDeps> auth_routes_;
   std::unique_ptr<auth::UserRoutesDeps> user_routes_;
   std::unique_ptr<chatbots::ChatbotRoutesDeps> chatbot_routes_;

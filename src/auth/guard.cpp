@@ -1,6 +1,7 @@
 #include "auth/guard.h"
 
 #include "http/request_body.h"
+#include "ratelimit/request_limits.h"
 
 namespace studybot::auth {
 
@@ -14,8 +15,24 @@ boost::asio::awaitable<Result<Principal>> Guard::Authenticate(const http::Reques
     co_return Error::Unauthenticated("missing bearer token (Authorization: Bearer <token>)")
         .WithSlug("missing_token");
   }
-  auto job = [this, token] { return service_.Authenticate(token); };
-  co_return co_await workers_.Run(job);
+  auto job = [this, token]() -> std::pair<Result<Principal>, Result<ratelimit::RateLimitDecision>> {
+    auto p = service_.Authenticate(token);
+    if (!p.ok() || limiter_ == nullptr) return {p, ratelimit::RateLimitDecision{true}};
+    return {p, ratelimit::CheckAll(*limiter_, {{"user:" + p->user_id, per_user_}})};
+  };
+  auto [principal, decision] = co_await workers_.Run(job);
+  if (!principal.ok()) co_return principal;
+  if (!decision.ok()) co_return decision.error();
+  if (limiter_ == nullptr) co_return principal;
+  for (auto& h : ratelimit::RateLimitHeaders(*decision))
+    ctx.extra_headers.push_back(std::move(h));
+  if (!decision->allowed) {
+    co_return Error::RateLimited(
+        "too many requests; slow down",
+        static_cast<long>(std::max<int64_t>(1, ratelimit::CeilSeconds(decision->retry_after))))
+        .WithSlug("rate_limited");
+  }
+  co_return principal;
 }
 
 boost::asio::awaitable<Result<Principal>> Guard::RequireSystemAdmin(

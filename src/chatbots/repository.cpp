@@ -67,7 +67,33 @@ Result<std::optional<Chatbot>> ChatbotRepository::FindById(const std::string& id
                              {Value(id)});
   if (!rows.ok()) return rows.error();
   if (rows->empty()) return std::optional<Chatbot>();
-  return std::optional<Chatbot>(FromRow(rows->rows[0]));
+  Chatbot b = FromRow(rows->rows[0]);
+  auto limits = (*conn)->Query(
+      "SELECT scope, rate, period_ms, burst FROM chatbot_rate_limits WHERE chatbot_id = ?",
+      {Value(id)});
+  if (!limits.ok()) return limits.error();
+  for (const auto& r : limits->rows) {
+    b.rate_limits[r.GetString(0)] = {r.GetInt(1), r.GetInt(2), r.GetInt(3)};
+  }
+  return std::optional<Chatbot>(std::move(b));
+}
+
+Status ChatbotRepository::SetRateLimits(const std::string& id,
+                                        const std::map<std::string, RateOverride>& limits) {
+  auto done = db_.InTransaction<bool>([&](storage::Connection& c) -> Result<bool> {
+    auto del = c.Execute("DELETE FROM chatbot_rate_limits WHERE chatbot_id = ?", {Value(id)});
+    if (!del.ok()) return del.error();
+    for (const auto& [scope, l] : limits) {
+      auto ins = c.Execute(
+          "INSERT INTO chatbot_rate_limits (chatbot_id, scope, rate, period_ms, burst) VALUES (?, "
+          "?, ?, ?, ?)",
+          {Value(id), Value(scope), Value(l.rate), Value(l.period_ms), Value(l.burst)});
+      if (!ins.ok()) return ins.error();
+    }
+    return true;
+  });
+  if (!done.ok()) return done.error();
+  return OkStatus();
 }
 
 Result<std::vector<Chatbot>> ChatbotRepository::List(int limit, const std::string& after,

@@ -1,6 +1,7 @@
 // ChatbotRepository: the SQL of chatbots. Blocking; thread-safe.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,13 @@
 #include "storage/database.h"
 
 namespace studybot::chatbots {
+
+// A per-chatbot override of one rate limit scope ("key", "ip" or "session").
+struct RateOverride {
+  int64_t rate = 0;
+  int64_t period_ms = 0;
+  int64_t burst = 0;
+};
 
 struct Chatbot {
   std::string id;
@@ -24,6 +32,7 @@ struct Chatbot {
   std::string created_by;
   std::string created_at;
   std::string updated_at;
+  std::map<std::string, RateOverride> rate_limits;  // by scope
 };
 
 class ChatbotRepository {
@@ -37,6 +46,9 @@ class ChatbotRepository {
                                     const std::optional<std::string>& member);
   // Writes every mutable field; kNotFound when gone.
   Status Update(const Chatbot& bot);
+  // Replaces the chatbot's rate limit overrides.
+  Status SetRateLimits(const std::string& id, const std::map<std::string, RateOverride>& limits);
+
   // kNotFound when absent. Keys, memberships and content go with it (ON DELETE CASCADE).
   Status Delete(const std::string& id);
 

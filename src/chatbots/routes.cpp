@@ -26,6 +26,16 @@ ChatbotInput InputFrom(const boost::json::object& body) {
     in.allowed_domains = std::move(d);
   }
   if (auto* v = body.if_contains("widget")) in.widget = v->as_object();
+  if (auto* v = body.if_contains("rate_limits")) {
+    std::map<std::string, RateOverride> limits;
+    for (const auto& kv : v->as_object()) {
+      const auto& o = kv.value().as_object();
+      int64_t rate = o.at("rate").as_int64();
+      int64_t burst = o.contains("burst") ? o.at("burst").as_int64() : rate;
+      limits[std::string(kv.key())] = {rate, o.at("period_seconds").as_int64() * 1000, burst};
+    }
+    in.rate_limits = std::move(limits);
+  }
   return in;
 }
 
@@ -113,24 +123,28 @@ void RegisterChatbotRoutes(http::Router& router, const ChatbotRoutesDeps& deps) 
                co_return Response{http::Status::no_content, 11};
              });
 
-  // Public: what the widget needs to draw itself. No secrets; cacheable with ETag.
+  // The widget's config: what it needs to draw itself, no secrets; cacheable with ETag. Called
+  // with the chatbot's API key, from one of its allowed origins.
   router.Add(http::Method::get, "/api/chatbots/:id/config",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
                std::string id(ctx.Param("id"));
+               auto access = co_await d->widget.Authenticate(ctx, id);
+               if (!access.ok()) co_return Fail(ctx, access.error());
                auto job = [=] { return d->service.PublicConfig(id); };
                auto r = co_await d->workers.Run(job);
                if (!r.ok()) co_return Fail(ctx, r.error());
                if (ctx.request[http::bhttp::field::if_none_match] == r->etag) {
                  Response res{http::Status::not_modified, 11};
                  res.set(http::bhttp::field::etag, r->etag);
-                 res.set(http::bhttp::field::cache_control, "public, max-age=60");
+                 res.set(http::bhttp::field::cache_control, "private, max-age=60");
                  co_return res;
                }
                auto res = http::JsonResponse(http::Status::ok, r->body);
                res.set(http::bhttp::field::etag, r->etag);
-               res.set(http::bhttp::field::cache_control, "public, max-age=60");
+               res.set(http::bhttp::field::cache_control, "private, max-age=60");
                co_return res;
              });
+  router.MarkWidgetRoute("/api/chatbots/:id/config");
 }
 
 }  // namespace studybot::chatbots

@@ -3,6 +3,7 @@
 
 #include "auth/guard.h"
 #include "chatbots/service.h"
+#include "chatbots/widget_guard.h"
 #include "core/worker_pool.h"
 #include "http/router.h"
 #include "validation/validator.h"
@@ -12,6 +13,7 @@ namespace studybot::chatbots {
 struct ChatbotRoutesDeps {
   ChatbotService& service;
   auth::Guard& guard;
+  WidgetGuard& widget;
   WorkerPool& workers;
   const validation::Validator& validator;
 };

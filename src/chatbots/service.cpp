@@ -45,6 +45,7 @@ Status Apply(const ChatbotInput& in, Chatbot& b) {
     for (const auto& kv : *in.widget)
       b.widget[kv.key()] = kv.value();
   }
+  if (in.rate_limits) b.rate_limits = *in.rate_limits;
   return OkStatus();
 }
 
@@ -53,6 +54,14 @@ boost::json::array Strings(const std::vector<std::string>& v) {
   for (const auto& s : v)
     a.emplace_back(s);
   return a;
+}
+
+boost::json::object RateLimitsJson(const Chatbot& b) {
+  boost::json::object o;
+  for (const auto& [scope, l] : b.rate_limits) {
+    o[scope] = {{"rate", l.rate}, {"period_seconds", l.period_ms / 1000}, {"burst", l.burst}};
+  }
+  return o;
 }
 
 }  // namespace
@@ -72,6 +81,7 @@ boost::json::object ChatbotJson(const Chatbot& b) {
           {"status", b.status},
           {"allowed_domains", Strings(b.allowed_domains)},
           {"widget", WidgetLook(b)},
+          {"rate_limits", RateLimitsJson(b)},
           {"created_at", b.created_at},
           {"updated_at", b.updated_at}};
 }
@@ -134,6 +144,10 @@ Result<Chatbot> ChatbotService::Create(const auth::Principal& who, const Chatbot
   b.updated_at = b.created_at;
   auto ins = bots_.Insert(b);
   if (!ins.ok()) return ins.error();
+  if (!b.rate_limits.empty()) {
+    auto rl = bots_.SetRateLimits(b.id, b.rate_limits);
+    if (!rl.ok()) return rl.error();
+  }
   Audit(who, client, "chatbot.create", b.id, {{"name", b.name}});
   return b;
 }
@@ -148,12 +162,17 @@ Result<Chatbot> ChatbotService::Update(const auth::Principal& who, const std::st
   b.updated_at = FormatRfc3339Millis(clock_.Now());
   auto up = bots_.Update(b);
   if (!up.ok()) return up.error();
+  if (in.rate_limits) {
+    auto rl = bots_.SetRateLimits(b.id, b.rate_limits);
+    if (!rl.ok()) return rl.error();
+  }
   boost::json::array fields;
   for (const auto& [name, set] : {std::pair{"name", in.name.has_value()},
                                   std::pair{"description", in.description.has_value()},
                                   std::pair{"status", in.status.has_value()},
                                   std::pair{"allowed_domains", in.allowed_domains.has_value()},
-                                  std::pair{"widget", in.widget.has_value()}}) {
+                                  std::pair{"widget", in.widget.has_value()},
+                                  std::pair{"rate_limits", in.rate_limits.has_value()}}) {
     if (set) fields.emplace_back(name);
   }
   Audit(who, client, "chatbot.update", id, {{"fields", std::move(fields)}});

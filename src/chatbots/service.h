@@ -23,7 +23,8 @@ struct ChatbotInput {
   std::optional<std::string> description;
   std::optional<std::string> status;
   std::optional<std::vector<std::string>> allowed_domains;
-  std::optional<boost::json::object> widget;  // merged into the current look
+  std::optional<boost::json::object> widget;                       // merged into the current look
+  std::optional<std::map<std::string, RateOverride>> rate_limits;  // replaces the overrides
 };
 
 struct ChatbotPage {

@@ -20,6 +20,20 @@ std::string_view TargetQuery(std::string_view target) {
   return q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
 }
 
+// Widget routes are called from customers' sites, whose origins are only known per chatbot:
+// the preflight lets the browser send the real request, which the handler checks.
+Response WidgetPreflight(const Request& req, const std::vector<Method>& allowed) {
+  Response res{Status::no_content, 11};
+  res.set(bhttp::field::access_control_allow_origin, req[bhttp::field::origin]);
+  res.set(bhttp::field::access_control_allow_methods, Router::AllowHeader(allowed));
+  res.set(bhttp::field::access_control_allow_headers,
+          "content-type, x-api-key, x-request-id, last-event-id, accept");
+  res.set(bhttp::field::access_control_max_age, "600");
+  res.set(bhttp::field::vary,
+          "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+  return res;
+}
+
 }  // namespace
 
 bool IsValidRequestId(std::string_view id) {
@@ -75,7 +89,8 @@ boost::asio::awaitable<Response> Pipeline::Handle(const Request& req,
                      TargetPath(target),
                      TargetQuery(target),
                      {},
-                     RequestLog(logger_, {})};
+                     RequestLog(logger_, {}),
+                     {}};
   ctx.log = RequestLog(logger_, ctx.request_id);
 
   Response res;
@@ -103,6 +118,7 @@ boost::asio::awaitable<Response> Pipeline::Dispatch(RequestContext& ctx,
   if (req.method() == Method::options) {
     if (!req[bhttp::field::origin].empty() &&
         !req[bhttp::field::access_control_request_method].empty()) {
+      if (match.widget) co_return WidgetPreflight(req, match.allowed);
       co_return options_.cors.Preflight(req, match.allowed, ctx.request_id);
     }
     Response res{Status::no_content, 11};
@@ -152,7 +168,11 @@ void Pipeline::Finish(const RequestContext& ctx, Method method, Response& res,
     res.prepare_payload();
   }
   if (res.version() == 0) res.version(11);
-  options_.cors.Decorate(ctx.request[bhttp::field::origin], res);
+  for (const auto& [name, value] : ctx.extra_headers)
+    res.set(name, value);
+  if (res.find(bhttp::field::access_control_allow_origin) == res.end()) {
+    options_.cors.Decorate(ctx.request[bhttp::field::origin], res);
+  }
   AddSecurityHeaders(res, ctx.secure);
   res.set("X-Request-Id", ctx.request_id);
 
@@ -179,8 +199,8 @@ void Pipeline::Finish(const RequestContext& ctx, Method method, Response& res,
 Response Pipeline::Reject(Status status, const Error& error, const boost::asio::ip::address& peer) {
   Request empty;
   auto client = options_.proxies.Resolve(peer, {}, {});
-  RequestContext ctx{empty, UniqueHexId(),          client.ip, options_.tls, {}, {}, {},
-                     {},    RequestLog(logger_, {})};
+  RequestContext ctx{empty, UniqueHexId(),           client.ip, options_.tls, {}, {}, {},
+                     {},    RequestLog(logger_, {}), {}};
   ctx.log = RequestLog(logger_, ctx.request_id);
   if (observer_ != nullptr) observer_->OnRequestStart();
   auto res = ErrorResponse(error, ctx.request_id);

@@ -83,6 +83,16 @@ void Router::Add(Method method, std::string_view pattern, Handler handler) {
   });
 }
 
+void Router::MarkWidgetRoute(std::string_view pattern) {
+  for (auto& r : routes_) {
+    if (r.pattern == pattern) {
+      r.widget = true;
+      return;
+    }
+  }
+  throw std::invalid_argument("no route " + std::string(pattern));
+}
+
 bool Router::MatchSegments(const Route& route, const std::vector<std::string_view>& parts,
                            std::vector<std::pair<std::string, std::string>>* params) {
   if (route.segments.size() != parts.size()) return false;
@@ -109,6 +119,7 @@ Router::Match Router::Find(Method method, std::string_view path) const {
     if (!MatchSegments(route, parts, &params)) continue;
     m.pattern = route.pattern;
     m.params = params;
+    m.widget = route.widget;
     for (const auto& [rm, h] : route.handlers) {
       m.allowed.push_back(rm);
       if (rm == method || (method == Method::head && rm == Method::get)) m.handler = &h;

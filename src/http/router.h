@@ -18,12 +18,17 @@ namespace studybot::http {
 class Router {
  public:
   void Add(Method method, std::string_view pattern, Handler handler);
+  // Marks a pattern as called by the embeddable widget from customers' sites: its preflights
+  // are answered for any origin (the real request is then checked against the chatbot's allowed
+  // domains by its handler, which also sets the CORS headers).
+  void MarkWidgetRoute(std::string_view pattern);
 
   struct Match {
     const Handler* handler = nullptr;  // null when not found or method not allowed
     std::string_view pattern;          // the pattern that matched the path, "" when none did
     std::vector<std::pair<std::string, std::string>> params;
     std::vector<Method> allowed;  // methods registered for the pattern (for 405 and OPTIONS)
+    bool widget = false;          // see MarkWidgetRoute
   };
   Match Find(Method method, std::string_view path) const;
 
@@ -39,6 +44,7 @@ class Router {
     std::string pattern;
     std::vector<Segment> segments;
     std::vector<std::pair<Method, Handler>> handlers;
+    bool widget = false;
   };
   static bool MatchSegments(const Route& route, const std::vector<std::string_view>& parts,
                             std::vector<std::pair<std::string, std::string>>* params);

@@ -36,6 +36,9 @@ struct RequestContext {
   std::string_view query;  // after '?', "" when none
   std::vector<std::pair<std::string, std::string>> params;
   RequestLog log;
+  // Headers a guard wants on the final response (RateLimit-*, CORS of widget routes), whatever
+  // the handler answers. Mutable: guards see the context as const.
+  mutable std::vector<std::pair<std::string, std::string>> extra_headers;
 
   // A path parameter by name; "" when absent.
   std::string_view Param(std::string_view name) const {
