@@ -129,6 +129,20 @@ int AdminCreate(const Config& config, const std::string& email, const std::strin
   return 0;
 }
 
+// `studybot keys rotate`: re-seals every stored secret under the current encryption key (the
+// first of STUDYBOT_ENCRYPTION_KEY); older keys must still be listed after it until this ran.
+int KeysRotate(const Config& config) {
+  Logger logger(Logger::Options{LogLevel::kWarn, "stderr"});
+  Config quiet = config;
+  quiet.http.port = 0;
+  auto app = app::Application::Create(quiet, logger);
+  if (!app.ok()) return Fail(app.error().message);
+  auto n = (*app)->secrets().RotateAll();
+  if (!n.ok()) return Fail(n.error().message);
+  std::cout << "re-sealed " << *n << " secret(s) under the current key\n";
+  return 0;
+}
+
 int Backup(const Config& config, const std::string& to) {
   auto url = config.EffectiveDatabaseUrl();
   auto st = storage::BackupDatabase(url, to);
@@ -175,6 +189,11 @@ int main(int argc, char** argv) {
   admin_create->add_flag("--password-stdin", password_stdin,
                          "Read the password from the first line of standard input");
 
+  auto* keys = cli.add_subcommand("keys", "Encryption keys of secrets at rest");
+  keys->require_subcommand(1);
+  auto* keys_rotate =
+      keys->add_subcommand("rotate", "Re-seal every stored secret under the current key");
+
   CLI11_PARSE(cli, argc, argv);
 
   auto config = BuildConfig(flags);
@@ -184,6 +203,7 @@ int main(int argc, char** argv) {
   if (migrate->parsed()) return Migrate(*config, migrate_status);
   if (config_check->parsed()) return ConfigCheck(*config);
   if (backup->parsed()) return Backup(*config, backup_to);
+  if (keys_rotate->parsed()) return KeysRotate(*config);
   if (admin_create->parsed()) {
     return AdminCreate(*config, admin_email, admin_name, password_stdin);
   }

@@ -37,6 +37,17 @@ Result<auth::JwtOptions> JwtOptionsFrom(const Config& config) {
   return o;
 }
 
+Result<SecretBox> SecretBoxFrom(const Config& config) {
+  std::string ring = config.encryption_key;
+  if (ring.empty()) {
+    auto kept = LoadOrCreateSecretFile(config.data_dir + "/encryption_key",
+                                       [] { return SecretBox::GenerateKeyring("k1"); });
+    if (!kept.ok()) return kept.error();
+    ring = *kept;
+  }
+  return SecretBox::FromKeyring(ring);
+}
+
 Application::Application(const Config& config, Logger& logger) : config_(config), logger_(logger) {}
 
 Application::~Application() {
@@ -105,9 +116,13 @@ Status Application::BuildAuth() {
       std::make_unique<auth::AuthService>(config_.auth, *a.users, *a.sessions, *a.audit, *a.hasher,
                                           a.policy, *a.signer, *a.verifier, clock_);
   a.user_service = std::make_unique<auth::UserService>(*a.users, *a.service, *a.audit, clock_);
+  auto box = SecretBoxFrom(config_);
+  if (!box.ok()) return box.error();
+  a.secret_box = std::make_unique<SecretBox>(std::move(box).value());
+  a.secrets = std::make_unique<chatbots::SecretStore>(*db_, *a.secret_box, clock_);
   a.chatbots = std::make_unique<chatbots::ChatbotRepository>(*db_);
-  a.chatbot_service =
-      std::make_unique<chatbots::ChatbotService>(*a.chatbots, *a.users, *a.audit, clock_);
+  a.chatbot_service = std::make_unique<chatbots::ChatbotService>(*a.chatbots, *a.secrets, *a.users,
+                                                                 *a.audit, clock_);
   a.api_keys = std::make_unique<auth::ApiKeyRepository>(*db_);
   a.api_key_service = std::make_unique<chatbots::ApiKeyService>(
       *a.api_keys, *a.chatbots, *a.chatbot_service, *a.audit, clock_);

@@ -19,11 +19,13 @@
 #include "chatbots/api_key_service.h"
 #include "chatbots/repository.h"
 #include "chatbots/routes.h"
+#include "chatbots/secret_store.h"
 #include "chatbots/service.h"
 #include "chatbots/widget_guard.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/result.h"
+#include "core/secret_box.h"
 #include "core/time.h"
 #include "core/worker_pool.h"
 #include "http/pipeline.h"
@@ -52,6 +54,8 @@ struct AuthParts {
   std::unique_ptr<auth::JwtVerifier> verifier;
   std::unique_ptr<auth::AuthService> service;
   std::unique_ptr<auth::UserService> user_service;
+  std::unique_ptr<SecretBox> secret_box;
+  std::unique_ptr<chatbots::SecretStore> secrets;
   std::unique_ptr<chatbots::ChatbotRepository> chatbots;
   std::unique_ptr<chatbots::ChatbotService> chatbot_service;
   std::unique_ptr<auth::ApiKeyRepository> api_keys;
@@ -78,6 +82,7 @@ class Application {
   uint16_t port() const { return server_->port(); }
   storage::Database& database() { return *db_; }
   auth::AuthService& auth() { return *auth_.service; }
+  chatbots::SecretStore& secrets() { return *auth_.secrets; }
   // Routes may be added until Start().
   http::Router& router() { return router_; }
 
@@ -116,6 +121,10 @@ class Application {
 
 // DatabaseOptions from the config.
 storage::DatabaseOptions DatabaseOptionsFrom(const Config& config);
+
+// The secret box from encryption_key; in development without one, the keyring kept in
+// <data_dir>/encryption_key (created on first use).
+Result<SecretBox> SecretBoxFrom(const Config& config);
 
 // The JWT options from the config; in development without a secret, the one kept in
 // <data_dir>/jwt_secret (created on first use).

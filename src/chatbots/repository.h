@@ -20,6 +20,13 @@ struct RateOverride {
   int64_t burst = 0;
 };
 
+// A secret of a chatbot as the API shows it: name and masked hint, never the value.
+struct SecretInfo {
+  std::string name;
+  std::string hint;
+  std::string updated_at;
+};
+
 struct Chatbot {
   std::string id;
   std::string name;
@@ -33,6 +40,7 @@ struct Chatbot {
   std::string created_at;
   std::string updated_at;
   std::map<std::string, RateOverride> rate_limits;  // by scope
+  std::optional<std::vector<SecretInfo>> secrets;   // filled when shown one by one
 };
 
 class ChatbotRepository {

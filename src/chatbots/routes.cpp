@@ -36,6 +36,14 @@ ChatbotInput InputFrom(const boost::json::object& body) {
     }
     in.rate_limits = std::move(limits);
   }
+  if (auto* v = body.if_contains("secrets")) {
+    std::map<std::string, std::optional<std::string>> secrets;
+    for (const auto& kv : v->as_object()) {
+      secrets[std::string(kv.key())] =
+          kv.value().is_null() ? std::nullopt : std::optional<std::string>(kv.value().as_string());
+    }
+    in.secrets = std::move(secrets);
+  }
   return in;
 }
 

@@ -64,6 +64,15 @@ boost::json::object RateLimitsJson(const Chatbot& b) {
   return o;
 }
 
+boost::json::value SecretsJson(const Chatbot& b) {
+  if (!b.secrets) return nullptr;  // not loaded (lists)
+  boost::json::object o;
+  for (const auto& s : *b.secrets) {
+    o[s.name] = {{"set", true}, {"hint", s.hint}, {"updated_at", s.updated_at}};
+  }
+  return o;
+}
+
 }  // namespace
 
 boost::json::object WidgetLook(const Chatbot& b) {
@@ -82,6 +91,7 @@ boost::json::object ChatbotJson(const Chatbot& b) {
           {"allowed_domains", Strings(b.allowed_domains)},
           {"widget", WidgetLook(b)},
           {"rate_limits", RateLimitsJson(b)},
+          {"secrets", SecretsJson(b)},
           {"created_at", b.created_at},
           {"updated_at", b.updated_at}};
 }
@@ -100,6 +110,22 @@ Status ChatbotService::CheckAccess(const auth::Principal& who, const std::string
   if (!*member) {
     return Error::PermissionDenied("you are not an admin of this chatbot").WithSlug("forbidden");
   }
+  return OkStatus();
+}
+
+Status ChatbotService::ApplySecrets(const std::string& id, const ChatbotInput& in) {
+  if (!in.secrets) return OkStatus();
+  for (const auto& [name, value] : *in.secrets) {
+    auto st = value ? secrets_.Set(id, name, *value) : secrets_.Remove(id, name);
+    if (!st.ok()) return st;
+  }
+  return OkStatus();
+}
+
+Status ChatbotService::LoadSecrets(Chatbot& bot) {
+  auto list = secrets_.List(bot.id);
+  if (!list.ok()) return list.error();
+  bot.secrets = std::move(list).value();
   return OkStatus();
 }
 
@@ -126,7 +152,10 @@ Result<Chatbot> ChatbotService::Get(const auth::Principal& who, const std::strin
   if (!found->has_value()) return Error::NotFound("no such chatbot");
   auto access = CheckAccess(who, id);
   if (!access.ok()) return access.error();
-  return **found;
+  Chatbot bot = **found;
+  auto loaded = LoadSecrets(bot);
+  if (!loaded.ok()) return loaded.error();
+  return bot;
 }
 
 Result<Chatbot> ChatbotService::Create(const auth::Principal& who, const ChatbotInput& in,
@@ -148,6 +177,10 @@ Result<Chatbot> ChatbotService::Create(const auth::Principal& who, const Chatbot
     auto rl = bots_.SetRateLimits(b.id, b.rate_limits);
     if (!rl.ok()) return rl.error();
   }
+  auto sec = ApplySecrets(b.id, in);
+  if (!sec.ok()) return sec.error();
+  auto loaded = LoadSecrets(b);
+  if (!loaded.ok()) return loaded.error();
   Audit(who, client, "chatbot.create", b.id, {{"name", b.name}});
   return b;
 }
@@ -166,13 +199,18 @@ Result<Chatbot> ChatbotService::Update(const auth::Principal& who, const std::st
     auto rl = bots_.SetRateLimits(b.id, b.rate_limits);
     if (!rl.ok()) return rl.error();
   }
+  auto sec = ApplySecrets(b.id, in);
+  if (!sec.ok()) return sec.error();
+  auto loaded = LoadSecrets(b);
+  if (!loaded.ok()) return loaded.error();
   boost::json::array fields;
   for (const auto& [name, set] : {std::pair{"name", in.name.has_value()},
                                   std::pair{"description", in.description.has_value()},
                                   std::pair{"status", in.status.has_value()},
                                   std::pair{"allowed_domains", in.allowed_domains.has_value()},
                                   std::pair{"widget", in.widget.has_value()},
-                                  std::pair{"rate_limits", in.rate_limits.has_value()}}) {
+                                  std::pair{"rate_limits", in.rate_limits.has_value()},
+                                  std::pair{"secrets", in.secrets.has_value()}}) {
     if (set) fields.emplace_back(name);
   }
   Audit(who, client, "chatbot.update", id, {{"fields", std::move(fields)}});

@@ -15,6 +15,7 @@
 #include "auth/user_repository.h"
 #include "chatbots/origin_pattern.h"
 #include "chatbots/repository.h"
+#include "chatbots/secret_store.h"
 
 namespace studybot::chatbots {
 
@@ -25,6 +26,8 @@ struct ChatbotInput {
   std::optional<std::vector<std::string>> allowed_domains;
   std::optional<boost::json::object> widget;                       // merged into the current look
   std::optional<std::map<std::string, RateOverride>> rate_limits;  // replaces the overrides
+  // name -> value to set, or nullopt to remove.
+  std::optional<std::map<std::string, std::optional<std::string>>> secrets;
 };
 
 struct ChatbotPage {
@@ -40,9 +43,9 @@ struct WidgetConfig {
 
 class ChatbotService {
  public:
-  ChatbotService(ChatbotRepository& bots, auth::UserRepository& users, auth::AuditLog& audit,
-                 const Clock& clock)
-      : bots_(bots), users_(users), audit_(audit), clock_(clock) {}
+  ChatbotService(ChatbotRepository& bots, SecretStore& secrets, auth::UserRepository& users,
+                 auth::AuditLog& audit, const Clock& clock)
+      : bots_(bots), secrets_(secrets), users_(users), audit_(audit), clock_(clock) {}
 
   Result<ChatbotPage> List(const auth::Principal& who, int limit, const std::string& cursor);
   Result<Chatbot> Get(const auth::Principal& who, const std::string& id);
@@ -62,7 +65,11 @@ class ChatbotService {
   void Audit(const auth::Principal& who, const auth::ClientInfo& client, const std::string& action,
              const std::string& id, boost::json::object summary);
 
+  Status ApplySecrets(const std::string& id, const ChatbotInput& in);
+  Status LoadSecrets(Chatbot& bot);
+
   ChatbotRepository& bots_;
+  SecretStore& secrets_;
   auth::UserRepository& users_;
   auth::AuditLog& audit_;
   const Clock& clock_;

@@ -63,9 +63,15 @@ void CheckConventions(const std::string& schema, const boost::json::value& node,
       return false;
     };
     if (has_type("object")) {
+      // Either a record (no unknown fields) or a map whose keys are bounded.
       const auto* ap = o.if_contains("additionalProperties");
-      EXPECT_TRUE(ap != nullptr && ap->is_bool() && !ap->as_bool())
-          << schema << where << ": objects must set additionalProperties: false";
+      const auto* names = o.if_contains("propertyNames");
+      bool record = ap != nullptr && ap->is_bool() && !ap->as_bool();
+      bool map = ap != nullptr && ap->is_object() && names != nullptr && names->is_object() &&
+                 names->as_object().contains("maxLength") && o.contains("maxProperties");
+      EXPECT_TRUE(record || map) << schema << where
+                                 << ": objects must set additionalProperties: false, or be maps "
+                                    "with propertyNames.maxLength and maxProperties";
     }
     if (has_type("string") && !o.contains("enum") && !o.contains("const")) {
       EXPECT_TRUE(o.contains("maxLength")) << schema << where << ": strings need maxLength";

@@ -1,0 +1,90 @@
+// Secrets at rest: sealed in the database, masked in the API, re-sealed by `studybot keys rotate`.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "api_client.h"
+#include "core/secret_box.h"
+#include "process.h"
+#include "test_server.h"
+
+namespace studybot::testing {
+namespace {
+
+const std::string kBinary = STUDYBOT_BINARY;
+const std::string kProviderKey = "sk-proj-THIS-IS-A-PROVIDER-SECRET-0123456789";
+
+std::string DatabaseBytes(const std::string& data_dir) {
+  std::string all;
+  for (const char* suffix : {"", "-wal"}) {
+    std::ifstream in(data_dir + "/studybot.db" + suffix, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    all += ss.str();
+  }
+  return all;
+}
+
+TEST(SecretsTest, SealedAtRestMaskedInTheApiAndRotated) {
+  std::string k1 = SecretBox::GenerateKeyring("k1");
+  TempDir dir;
+  std::string data_dir;
+  {
+    TestServer server([&](Config& c) {
+      c.admin.email = "root@example.com";
+      c.admin.password = "correct horse battery";
+      c.encryption_key = k1;
+      c.data_dir = dir.path().string();  // outlives the server, for the CLI below
+    });
+    data_dir = server.config().data_dir;
+    ApiClient api(server.port());
+    std::string root = api.Login("root@example.com", "correct horse battery");
+    auto bot = api.Post("/api/chatbots",
+                        {{"name", "Bot"}, {"secrets", {{"openai_api_key", kProviderKey}}}}, root);
+    ASSERT_EQ(bot.status, 201u) << bot.raw.body();
+    EXPECT_EQ(bot.raw.body().find(kProviderKey), std::string::npos);
+    EXPECT_EQ(bot.at("secrets").at("openai_api_key").at("hint").as_string(), "sk-p…6789");
+    std::string id(bot.at("id").as_string());
+    auto got = api.Get("/api/chatbots/" + id, root);
+    EXPECT_EQ(got.raw.body().find(kProviderKey), std::string::npos);
+    EXPECT_TRUE(got.at("secrets").at("openai_api_key").at("set").as_bool());
+    auto bad_name = api.Put("/api/chatbots/" + id, {{"secrets", {{"Bad Name", "x"}}}}, root);
+    EXPECT_EQ(bad_name.status, 400u);
+    // Removing one and setting another.
+    auto changed = api.Put(
+        "/api/chatbots/" + id,
+        {{"secrets", {{"openai_api_key", nullptr}, {"azure_key", "azure-secret-value-1"}}}}, root);
+    ASSERT_EQ(changed.status, 200u) << changed.raw.body();
+    EXPECT_FALSE(changed.at("secrets").as_object().contains("openai_api_key"));
+    EXPECT_TRUE(changed.at("secrets").as_object().contains("azure_key"));
+    auto found = server.app().secrets().Get(id, "azure_key");
+    ASSERT_TRUE(found.ok());
+    EXPECT_EQ(**found, "azure-secret-value-1");
+    server.Stop();
+    auto bytes = DatabaseBytes(data_dir);
+    EXPECT_EQ(bytes.find(kProviderKey), std::string::npos);
+    EXPECT_EQ(bytes.find("azure-secret-value-1"), std::string::npos);
+    // Nor in the log.
+    EXPECT_EQ(server.LogText().find("azure-secret-value-1"), std::string::npos);
+  }
+  // Rotation: a new current key, the old one still listed.
+  std::string ring = SecretBox::GenerateKeyring("k2") + "," + k1;
+  std::map<std::string, std::string> env = {{"STUDYBOT_DATA_DIR", data_dir},
+                                            {"STUDYBOT_ENCRYPTION_KEY", ring}};
+  auto rotate = RunProcess({kBinary, "keys", "rotate"}, env);
+  EXPECT_EQ(rotate.exit_code, 0) << rotate.err;
+  EXPECT_NE(rotate.out.find("re-sealed 1 secret"), std::string::npos) << rotate.out;
+  auto again = RunProcess({kBinary, "keys", "rotate"}, env);
+  EXPECT_NE(again.out.find("re-sealed 0 secret"), std::string::npos) << again.out;
+  // Sealed under k2 now: readable with k2 alone.
+  auto k2_only = ring.substr(0, ring.find(','));
+  auto still = RunProcess({kBinary, "keys", "rotate"},
+                          {{"STUDYBOT_DATA_DIR", data_dir}, {"STUDYBOT_ENCRYPTION_KEY", k2_only}});
+  EXPECT_EQ(still.exit_code, 0) << still.err;
+  EXPECT_EQ(rotate.out.find("k2:"), std::string::npos);
+  EXPECT_EQ(rotate.err.find(k1.substr(3)), std::string::npos);  // key material never printed
+}
+
+}  // namespace
+}  // namespace studybot::testing
