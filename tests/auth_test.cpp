@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "api_client.h"
+#include "core/crypto.h"
+#include "fake_smtp_server.h"
 #include "test_server.h"
 
 namespace studybot::testing {
@@ -247,6 +249,45 @@ TEST(AuthTest, PasswordChangeAndResetFlow) {
   EXPECT_TRUE(Contains(actions, "auth.password_change"));
   EXPECT_TRUE(Contains(actions, "auth.password_reset_request"));
   EXPECT_TRUE(Contains(actions, "auth.password_reset"));
+}
+
+TEST(AuthTest, ResetLinkIsMailedWhenSmtpIsConfigured) {
+  FakeSmtpServer smtp("mailer", "smtp-password");
+  TestServer server([&](Config& c) {
+    WithAdmin(c);
+    c.smtp.url = smtp.url();
+    c.smtp.username = "mailer";
+    c.smtp.password = "smtp-password";
+    c.smtp.from = "Studybot <no-reply@studybot.test>";
+    c.smtp.require_tls = false;
+    c.auth.public_url = "https://admin.example.com";
+  });
+  ApiClient api(server.port());
+  EXPECT_EQ(api.Post("/api/auth/password/forgot", {{"email", kAdminEmail}}).status, 202u);
+  std::vector<ReceivedMail> mails;
+  for (int i = 0; i < 2000 && mails.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    mails = smtp.Received();
+  }
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].to[0], "<" + kAdminEmail + ">");
+  // The link is in the mail, not in the log.
+  EXPECT_EQ(server.LogText().find("reset-password?token="), std::string::npos);
+  std::string b64;
+  auto body_at = mails[0].data.find("\r\n\r\n");
+  for (char ch : mails[0].data.substr(body_at + 4)) {
+    if (ch != '\r' && ch != '\n') b64 += ch == '+' ? '-' : ch == '/' ? '_' : ch;
+  }
+  std::string body = Base64UrlDecode(b64).value_or("");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      body, m, std::regex("https://admin\\.example\\.com/reset-password\\?token=([A-Za-z0-9_-]+)")))
+      << body;
+  EXPECT_EQ(api.Post("/api/auth/password/reset",
+                     {{"token", m[1].str()}, {"password", "brand new password"}})
+                .status,
+            204u);
+  EXPECT_FALSE(api.Login(kAdminEmail, "brand new password").empty());
 }
 
 TEST(AuthTest, NoPlaintextSecretsInTheDatabaseFile) {

@@ -149,9 +149,14 @@ Status Application::BuildAuth() {
 
 void Application::RegisterRoutes() {
   ops::RegisterOpsRoutes(router_, *ops_deps_);
-  auth_routes_ = std::make_unique<auth::AuthRoutesDeps>(
-      auth::AuthRoutesDeps{*auth_.service, *auth_.users, *guard_, *workers_, *validator_,
-                           config_.auth, logger_, nullptr, config_.environment == "development"});
+  if (!config_.smtp.url.empty()) {
+    mailer_ = std::make_unique<outbound::SmtpMailer>(outbound::SmtpOptions{
+        config_.smtp.url, config_.smtp.username, config_.smtp.password, config_.smtp.from,
+        config_.smtp.require_tls, std::chrono::milliseconds(10'000)});
+  }
+  auth_routes_ = std::make_unique<auth::AuthRoutesDeps>(auth::AuthRoutesDeps{
+      *auth_.service, *auth_.users, *guard_, *workers_, *validator_, config_.auth, logger_,
+      mailer_.get(), config_.environment == "development"});
   auth::RegisterAuthRoutes(router_, *auth_routes_);
   user_routes_ = std::make_unique<auth::UserRoutesDeps>(
       auth::UserRoutesDeps{*auth_.user_service, *auth_.audit, *guard_, *workers_, *validator_});

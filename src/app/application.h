@@ -34,6 +34,7 @@
 #include "ops/metrics.h"
 #include "ops/readiness.h"
 #include "ops/routes.h"
+#include "outbound/smtp_mailer.h"
 #include "ratelimit/failure_policy_rate_limiter.h"
 #include "ratelimit/memory_rate_limiter.h"
 #include "ratelimit/redis_rate_limiter.h"
@@ -108,6 +109,7 @@ class Application {
   std::unique_ptr<ops::OpsDeps> ops_deps_;
   RateLimitParts rate_;
   AuthParts auth_;
+  std::unique_ptr<outbound::SmtpMailer> mailer_;  // null without smtp.url
   std::unique_ptr<auth::Guard> guard_;
   std::unique_ptr<chatbots::WidgetGuard> widget_guard_;
   std::unique_ptr<chatbots::ApiKeyRoutesDeps> api_key_routes_;

@@ -1,0 +1,46 @@
+// A small real SMTP server for tests (RFC 5321 subset, no TLS) on 127.0.0.1, in a background
+// thread. It records every accepted message.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+namespace studybot::testing {
+
+struct ReceivedMail {
+  std::string from;
+  std::vector<std::string> to;
+  std::string data;  // the message as sent, dot-unstuffed
+};
+
+class FakeSmtpServer {
+ public:
+  // Accepts AUTH with these credentials (any when `user` is empty); RCPT to `reject` gets 550.
+  FakeSmtpServer(std::string user = {}, std::string password = {}, std::string reject = {});
+  ~FakeSmtpServer();
+
+  uint16_t port() const { return port_; }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  std::vector<ReceivedMail> Received();
+
+ private:
+  void Serve();
+  void Session(boost::asio::ip::tcp::socket& s);
+
+  std::string user_, password_, reject_;
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<ReceivedMail> received_;  // REQUIRES: mu_ held
+  std::thread thread_;
+};
+
+}  // namespace studybot::testing
