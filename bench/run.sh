@@ -17,6 +17,10 @@ echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), cores: 
 echo "mem: $(free -h | awk '/Mem:/ {print $2}'), kernel: $(uname -r)"
 
 start_ns=$(date +%s%N)
+# The per-user limit is raised so that wrk measures the server, not the limiter's refusals (the
+# limiter still runs on every request).
+export STUDYBOT_ADMIN_EMAIL=bench@example.com STUDYBOT_ADMIN_PASSWORD='bench password 123'
+export STUDYBOT_RATELIMIT_PER_USER=1000000/1s
 STUDYBOT_DATA_DIR=$DATA STUDYBOT_LOG_LEVEL=${BENCH_LOG_LEVEL:-info} \
   $BIN serve --port "$PORT" >"$DATA/server.log" 2>&1 &
 PID=$!
@@ -33,6 +37,12 @@ for path in /health /ready; do
   wrk -t2 -c64 -d"${DURATION}s" --latency "http://127.0.0.1:$PORT$path" |
     grep -E 'Requests/sec|50%|99%|Non-2xx|Socket errors'
 done
+TOKEN=$(curl -fs "http://127.0.0.1:$PORT/api/auth/login" -H 'Content-Type: application/json' \
+  -d '{"email":"bench@example.com","password":"bench password 123"}' |
+  sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+echo "== wrk -t2 -c64 -d${DURATION}s GET /api/auth/me (JWT + session check + user read)"
+wrk -t2 -c64 -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" \
+  "http://127.0.0.1:$PORT/api/auth/me" | grep -E 'Requests/sec|50%|99%|Non-2xx|Socket errors'
 echo "== RSS after load: $(awk '/VmRSS/ {print $2, $3}' /proc/$PID/status)"
 
 kill -TERM $PID

@@ -79,13 +79,7 @@ TEST_F(ApiKeysTest, KeysAreShownOnceAndListedByPrefix) {
 
   // Stored hashed: neither key is in the database file.
   server_.Stop();
-  std::string all;
-  for (const char* suffix : {"", "-wal"}) {
-    std::ifstream in(server_.config().data_dir + "/studybot.db" + suffix, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    all += ss.str();
-  }
+  std::string all = DatabaseFileBytes(server_.config().data_dir);
   EXPECT_EQ(all.find(key), std::string::npos);
   EXPECT_EQ(all.find(secret), std::string::npos);
 }

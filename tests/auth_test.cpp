@@ -298,13 +298,7 @@ TEST(AuthTest, NoPlaintextSecretsInTheDatabaseFile) {
   std::string refresh(login.at("refresh_token").as_string());
   std::string access(login.at("access_token").as_string());
   server.Stop();
-  std::string all;
-  for (const char* suffix : {"", "-wal"}) {
-    std::ifstream in(server.config().data_dir + "/studybot.db" + suffix, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    all += ss.str();
-  }
+  std::string all = DatabaseFileBytes(server.config().data_dir);
   ASSERT_FALSE(all.empty());
   EXPECT_EQ(all.find(kAdminPassword), std::string::npos);
   EXPECT_EQ(all.find(refresh), std::string::npos);

@@ -15,17 +15,6 @@ namespace {
 const std::string kBinary = STUDYBOT_BINARY;
 const std::string kProviderKey = "sk-proj-THIS-IS-A-PROVIDER-SECRET-0123456789";
 
-std::string DatabaseBytes(const std::string& data_dir) {
-  std::string all;
-  for (const char* suffix : {"", "-wal"}) {
-    std::ifstream in(data_dir + "/studybot.db" + suffix, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    all += ss.str();
-  }
-  return all;
-}
-
 TEST(SecretsTest, SealedAtRestMaskedInTheApiAndRotated) {
   std::string k1 = SecretBox::GenerateKeyring("k1");
   TempDir dir;
@@ -62,7 +51,7 @@ TEST(SecretsTest, SealedAtRestMaskedInTheApiAndRotated) {
     ASSERT_TRUE(found.ok());
     EXPECT_EQ(**found, "azure-secret-value-1");
     server.Stop();
-    auto bytes = DatabaseBytes(data_dir);
+    auto bytes = DatabaseFileBytes(data_dir);
     EXPECT_EQ(bytes.find(kProviderKey), std::string::npos);
     EXPECT_EQ(bytes.find("azure-secret-value-1"), std::string::npos);
     // Nor in the log.

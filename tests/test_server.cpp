@@ -109,6 +109,17 @@ bool RawClient::WaitClosed() {
   }
 }
 
+std::string DatabaseFileBytes(const std::string& data_dir) {
+  std::string all;
+  for (const char* suffix : {"", "-wal"}) {
+    std::ifstream in(data_dir + "/studybot.db" + suffix, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    all += ss.str();
+  }
+  return all;
+}
+
 HttpResponse Request(uint16_t port, bhttp::verb method, std::string target, std::string body,
                      std::vector<std::pair<std::string, std::string>> headers) {
   RawClient c(port);

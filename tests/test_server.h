@@ -76,6 +76,9 @@ class RawClient {
   boost::beast::flat_buffer buffer_;
 };
 
+// The bytes of the SQLite database file and its WAL, for "no plaintext at rest" checks.
+std::string DatabaseFileBytes(const std::string& data_dir);
+
 // One request on a fresh connection.
 HttpResponse Request(uint16_t port, boost::beast::http::verb method, std::string target,
                      std::string body = {},

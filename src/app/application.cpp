@@ -109,6 +109,7 @@ Status Application::BuildAuth() {
   a.sessions = std::make_unique<auth::SessionRepository>(*db_);
   a.audit = std::make_unique<auth::AuditLog>(*db_, clock_);
   a.hasher = std::make_unique<auth::BcryptPasswordHasher>(config_.auth.bcrypt_cost);
+  workers_->Post([hasher = a.hasher.get()] { hasher->Warm(); });
   a.policy.min_length = static_cast<std::size_t>(config_.auth.password_min_length);
   a.signer = std::make_unique<auth::JwtSigner>(*jwt);
   a.verifier = std::make_unique<auth::JwtVerifier>(*jwt, clock_);

@@ -28,9 +28,15 @@ std::string Crypt(std::string_view password, const std::string& setting) {
 
 BcryptPasswordHasher::BcryptPasswordHasher(int cost) : cost_(cost) {
   if (cost < 4 || cost > 31) throw std::invalid_argument("bcrypt cost must be 4..31");
-  auto dummy = Hash(RandomToken(18));
-  if (!dummy.ok()) throw std::runtime_error("bcrypt is not available: " + dummy.error().message);
-  dummy_hash_ = *dummy;
+}
+
+void BcryptPasswordHasher::Warm() {
+  std::call_once(dummy_once_, [this] {
+    // Never throws (it runs as fire-and-forget work): without a dummy hash, VerifyDummy simply
+    // returns early, which only costs the timing protection.
+    auto dummy = Hash(RandomToken(18));
+    if (dummy.ok()) dummy_hash_ = *dummy;
+  });
 }
 
 Result<std::string> BcryptPasswordHasher::Hash(std::string_view password) {
@@ -52,6 +58,7 @@ bool BcryptPasswordHasher::Verify(std::string_view password, std::string_view ha
 }
 
 void BcryptPasswordHasher::VerifyDummy(std::string_view password) {
+  Warm();
   (void)Verify(password, dummy_hash_);
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -39,9 +40,14 @@ class BcryptPasswordHasher final : public PasswordHasher {
   void VerifyDummy(std::string_view password) override;
   bool NeedsRehash(std::string_view hash) const override;
 
+  // Computes the dummy hash now (a full bcrypt run: ~0.25 s at cost 12) instead of on the first
+  // VerifyDummy; start-up calls it on a worker thread so readiness does not wait for it.
+  void Warm();
+
  private:
   int cost_;
-  std::string dummy_hash_;
+  std::once_flag dummy_once_;
+  std::string dummy_hash_;  // set once under dummy_once_
 };
 
 struct PasswordPolicy {

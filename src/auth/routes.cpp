@@ -8,12 +8,9 @@ namespace studybot::auth {
 namespace {
 
 namespace asio = boost::asio;
+using http::Fail;
 using http::RequestContext;
 using http::Response;
-
-Response Fail(const RequestContext& ctx, const Error& e) {
-  return http::ErrorResponse(e, ctx.request_id);
-}
 
 Response NoContent() {
   return Response{http::Status::no_content, 11};

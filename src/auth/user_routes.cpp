@@ -8,12 +8,9 @@ namespace studybot::auth {
 namespace {
 
 namespace asio = boost::asio;
+using http::Fail;
 using http::RequestContext;
 using http::Response;
-
-Response Fail(const RequestContext& ctx, const Error& e) {
-  return http::ErrorResponse(e, ctx.request_id);
-}
 
 boost::json::object ViewJson(const UserView& v) {
   auto o = UserJson(v.user);
@@ -74,11 +71,8 @@ void RegisterUserRoutes(http::Router& router, const UserRoutesDeps& deps) {
                boost::json::array items;
                for (const auto& v : r->items)
                  items.push_back(ViewJson(v));
-               co_return http::JsonResponse(
-                   http::Status::ok,
-                   {{"items", std::move(items)},
-                    {"next_cursor", r->next_cursor.empty() ? boost::json::value(nullptr)
-                                                           : boost::json::value(r->next_cursor)}});
+               co_return http::JsonResponse(http::Status::ok,
+                                            http::PageJson(std::move(items), r->next_cursor));
              });
 
   router.Add(http::Method::post, "/api/users",
@@ -176,11 +170,8 @@ void RegisterUserRoutes(http::Router& router, const UserRoutesDeps& deps) {
         boost::json::array items;
         for (const auto& rec : r->records)
           items.push_back(AuditJson(rec));
-        co_return http::JsonResponse(
-            http::Status::ok,
-            {{"items", std::move(items)},
-             {"next_cursor", r->next_cursor.empty() ? boost::json::value(nullptr)
-                                                    : boost::json::value(r->next_cursor)}});
+        co_return http::JsonResponse(http::Status::ok,
+                                     http::PageJson(std::move(items), r->next_cursor));
       });
 }
 

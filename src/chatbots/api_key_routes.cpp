@@ -7,12 +7,9 @@ namespace studybot::chatbots {
 namespace {
 
 namespace asio = boost::asio;
+using http::Fail;
 using http::RequestContext;
 using http::Response;
-
-Response Fail(const RequestContext& ctx, const Error& e) {
-  return http::ErrorResponse(e, ctx.request_id);
-}
 
 }  // namespace
 

@@ -7,12 +7,9 @@ namespace studybot::chatbots {
 namespace {
 
 namespace asio = boost::asio;
+using http::Fail;
 using http::RequestContext;
 using http::Response;
-
-Response Fail(const RequestContext& ctx, const Error& e) {
-  return http::ErrorResponse(e, ctx.request_id);
-}
 
 ChatbotInput InputFrom(const boost::json::object& body) {
   ChatbotInput in;
@@ -66,11 +63,8 @@ void RegisterChatbotRoutes(http::Router& router, const ChatbotRoutesDeps& deps) 
                boost::json::array items;
                for (const auto& b : r->items)
                  items.push_back(ChatbotJson(b));
-               co_return http::JsonResponse(
-                   http::Status::ok,
-                   {{"items", std::move(items)},
-                    {"next_cursor", r->next_cursor.empty() ? boost::json::value(nullptr)
-                                                           : boost::json::value(r->next_cursor)}});
+               co_return http::JsonResponse(http::Status::ok,
+                                            http::PageJson(std::move(items), r->next_cursor));
              });
 
   router.Add(http::Method::post, "/api/chatbots",

@@ -122,6 +122,16 @@ Status ChatbotService::ApplySecrets(const std::string& id, const ChatbotInput& i
   return OkStatus();
 }
 
+Status ChatbotService::SaveExtras(Chatbot& b, const ChatbotInput& in) {
+  if (in.rate_limits) {
+    auto rl = bots_.SetRateLimits(b.id, b.rate_limits);
+    if (!rl.ok()) return rl;
+  }
+  auto sec = ApplySecrets(b.id, in);
+  if (!sec.ok()) return sec;
+  return LoadSecrets(b);
+}
+
 Status ChatbotService::LoadSecrets(Chatbot& bot) {
   auto list = secrets_.List(bot.id);
   if (!list.ok()) return list.error();
@@ -173,14 +183,8 @@ Result<Chatbot> ChatbotService::Create(const auth::Principal& who, const Chatbot
   b.updated_at = b.created_at;
   auto ins = bots_.Insert(b);
   if (!ins.ok()) return ins.error();
-  if (!b.rate_limits.empty()) {
-    auto rl = bots_.SetRateLimits(b.id, b.rate_limits);
-    if (!rl.ok()) return rl.error();
-  }
-  auto sec = ApplySecrets(b.id, in);
-  if (!sec.ok()) return sec.error();
-  auto loaded = LoadSecrets(b);
-  if (!loaded.ok()) return loaded.error();
+  auto extras = SaveExtras(b, in);
+  if (!extras.ok()) return extras.error();
   Audit(who, client, "chatbot.create", b.id, {{"name", b.name}});
   return b;
 }
@@ -195,14 +199,8 @@ Result<Chatbot> ChatbotService::Update(const auth::Principal& who, const std::st
   b.updated_at = FormatRfc3339Millis(clock_.Now());
   auto up = bots_.Update(b);
   if (!up.ok()) return up.error();
-  if (in.rate_limits) {
-    auto rl = bots_.SetRateLimits(b.id, b.rate_limits);
-    if (!rl.ok()) return rl.error();
-  }
-  auto sec = ApplySecrets(b.id, in);
-  if (!sec.ok()) return sec.error();
-  auto loaded = LoadSecrets(b);
-  if (!loaded.ok()) return loaded.error();
+  auto extras = SaveExtras(b, in);
+  if (!extras.ok()) return extras.error();
   boost::json::array fields;
   for (const auto& [name, set] : {std::pair{"name", in.name.has_value()},
                                   std::pair{"description", in.description.has_value()},

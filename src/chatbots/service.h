@@ -67,6 +67,9 @@ class ChatbotService {
 
   Status ApplySecrets(const std::string& id, const ChatbotInput& in);
   Status LoadSecrets(Chatbot& bot);
+  // Writes what lives beside the chatbot row (rate limit overrides, secrets) and reloads the
+  // secret hints into `b`.
+  Status SaveExtras(Chatbot& b, const ChatbotInput& in);
 
   ChatbotRepository& bots_;
   SecretStore& secrets_;

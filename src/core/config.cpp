@@ -394,6 +394,9 @@ Result<RateSpec> ParseRateSpec(const std::string& text) {
   if (!d || d->count() <= 0) {
     return Error::InvalidArgument("'" + text + "': the period must be like 1s, 1m, 1h");
   }
+  if (d->count() * 1000 / *n < 1) {
+    return Error::InvalidArgument("'" + text + "': at most one request per microsecond");
+  }
   return RateSpec{*n, *d};
 }
 

@@ -50,7 +50,10 @@ TEST(ConfigTest, InvalidValuesNameTheSetting) {
                                                     {"STUDYBOT_HTTP_IDLE_TIMEOUT", "5 parsecs"},
                                                     {"STUDYBOT_LOG_LEVEL", "loud"},
                                                     {"STUDYBOT_DATABASE_MIGRATE_ON_START", "maybe"},
-                                                    {"STUDYBOT_DATABASE_URL", "postgres://x"}}) {
+                                                    {"STUDYBOT_DATABASE_URL", "postgres://x"},
+                                                    {"STUDYBOT_RATELIMIT_PER_IP", "100"},
+                                                    {"STUDYBOT_RATELIMIT_PER_IP", "2000000/1s"},
+                                                    {"STUDYBOT_JWT_SECRET", "too-short"}}) {
     ConfigSources s;
     s.environment = {{env, value}};
     auto c = LoadConfig(s);

@@ -11,7 +11,7 @@ namespace studybot {
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(SystemTime start = std::chrono::system_clock::from_time_t(1'790'000'000))
-      : wall_(start) {}
+      : wall_(start), mono_(std::chrono::hours(1000)) {}
 
   SystemTime Now() const override {
     std::lock_guard lock(mu_);
@@ -21,9 +21,9 @@ class FakeClock final : public Clock {
     std::lock_guard lock(mu_);
     return mono_;
   }
-  void Advance(std::chrono::milliseconds d) {
+  void Advance(std::chrono::nanoseconds d) {
     std::lock_guard lock(mu_);
-    wall_ += d;
+    wall_ += std::chrono::duration_cast<SystemTime::duration>(d);
     mono_ += d;
   }
 

@@ -59,4 +59,10 @@ Response ErrorResponse(const Error& error, std::string_view request_id) {
   return res;
 }
 
+boost::json::object PageJson(boost::json::array items, const std::string& next_cursor) {
+  return {{"items", std::move(items)},
+          {"next_cursor",
+           next_cursor.empty() ? boost::json::value(nullptr) : boost::json::value(next_cursor)}};
+}
+
 }  // namespace studybot::http

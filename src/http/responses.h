@@ -20,4 +20,12 @@ Response JsonResponse(Status status, const boost::json::value& body);
 // kRateLimited adds Retry-After. kInternal errors never show their message: it goes to the log.
 Response ErrorResponse(const Error& error, std::string_view request_id);
 
+// ErrorResponse for the request in `ctx`.
+inline Response Fail(const RequestContext& ctx, const Error& error) {
+  return ErrorResponse(error, ctx.request_id);
+}
+
+// {"items": [...], "next_cursor": "..." | null}: the shape of every paginated list.
+boost::json::object PageJson(boost::json::array items, const std::string& next_cursor);
+
 }  // namespace studybot::http

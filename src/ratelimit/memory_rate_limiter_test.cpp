@@ -1,4 +1,5 @@
 #include "ratelimit/memory_rate_limiter.h"
+#include "core/fake_clock.h"
 
 #include <atomic>
 #include <string>
@@ -13,17 +14,7 @@ namespace {
 using std::chrono::milliseconds;
 
 // A clock that only moves when told to.
-class FakeClock final : public Clock {
- public:
-  SystemTime Now() const override { return SystemTime(std::chrono::nanoseconds(ns_.load())); }
-  std::chrono::steady_clock::time_point Monotonic() const override {
-    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns_.load()));
-  }
-  void Advance(std::chrono::nanoseconds d) { ns_ += d.count(); }
-
- private:
-  std::atomic<int64_t> ns_{std::chrono::nanoseconds(std::chrono::hours(1000)).count()};
-};
+using studybot::FakeClock;
 
 // 10 per second, burst 5.
 constexpr RateLimit kLimit{.rate = 10, .period = milliseconds(1000), .burst = 5};

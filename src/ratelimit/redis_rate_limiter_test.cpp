@@ -1,6 +1,7 @@
 // Runs against a real redis-server started by the test (tests/redis_server.h). Without
 // redis-server these tests fail, unless STUDYBOT_TEST_SKIP_REDIS=1.
 #include "ratelimit/redis_rate_limiter.h"
+#include "core/fake_clock.h"
 
 #include <atomic>
 #include <thread>
@@ -18,17 +19,7 @@ using std::chrono::milliseconds;
 using testing::RedisServer;
 
 // Paces reconnects only; rate-limit time is Redis' own.
-class FakeClock final : public Clock {
- public:
-  SystemTime Now() const override { return SystemTime(std::chrono::nanoseconds(ns_.load())); }
-  std::chrono::steady_clock::time_point Monotonic() const override {
-    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns_.load()));
-  }
-  void Advance(std::chrono::nanoseconds d) { ns_ += d.count(); }
-
- private:
-  std::atomic<int64_t> ns_{std::chrono::nanoseconds(std::chrono::hours(1000)).count()};
-};
+using studybot::FakeClock;
 
 // Slow enough that nothing refills while a test runs: 5 per minute, burst 5.
 constexpr RateLimit kFivePerMinute{.rate = 5, .period = milliseconds(60'000), .burst = 5};
