@@ -1,0 +1,96 @@
+// The admin API end to end on MariaDB (the other API suites run on SQLite): every repository's
+// SQL is exercised on the MySQL dialect too.
+#include <gtest/gtest.h>
+
+#include "api_client.h"
+#include "mariadb_server.h"
+#include "test_server.h"
+
+namespace studybot::testing {
+namespace {
+
+using boost::beast::http::verb;
+
+TEST(MysqlApiTest, AdminFlowsOnMariadb) {
+  auto server = testutil::SharedMariadbServer();
+  if (!server.ok()) {
+    if (testutil::SkipMysqlTests()) GTEST_SKIP() << "STUDYBOT_TEST_SKIP_MYSQL=1";
+    FAIL() << server.error().message;
+  }
+  auto url = (*server)->FreshDatabase("api_flow");
+  ASSERT_TRUE(url.ok()) << url.error().message;
+  std::cerr << "[api] running against mariadb " << (*server)->version() << "\n";
+  TestServer app([&](Config& c) {
+    c.database.url = *url;
+    c.admin.email = "root@example.com";
+    c.admin.password = "correct horse battery";
+  });
+  ApiClient api(app.port());
+  EXPECT_EQ(api.Get("/ready").at("checks").at("database").at("dialect").as_string(), "mysql");
+
+  // Login, failures, refresh rotation and reuse.
+  EXPECT_EQ(api.Post("/api/auth/login", {{"email", "root@example.com"}, {"password", "wrong one!"}})
+                .status,
+            401u);
+  auto login = api.Post("/api/auth/login",
+                        {{"email", "ROOT@example.com"}, {"password", "correct horse battery"}});
+  ASSERT_EQ(login.status, 200u) << login.raw.body();
+  std::string root(login.at("access_token").as_string());
+  std::string r1(login.at("refresh_token").as_string());
+  auto r2 = api.Post("/api/auth/refresh", {{"refresh_token", r1}});
+  ASSERT_EQ(r2.status, 200u);
+  EXPECT_EQ(api.Post("/api/auth/refresh", {{"refresh_token", r1}}).ErrorCode(),
+            "refresh_token_reused");
+  root = api.Login("root@example.com", "correct horse battery");
+  ASSERT_FALSE(root.empty());
+
+  // Chatbots with overrides and secrets, a bot admin, API keys.
+  auto a = api.Post("/api/chatbots",
+                    {{"name", "A"},
+                     {"allowed_domains", {"https://shop.example.com"}},
+                     {"rate_limits", {{"key", {{"rate", 2}, {"period_seconds", 60}}}}},
+                     {"secrets", {{"openai_api_key", "sk-abcdefghijklmnop"}}}},
+                    root);
+  ASSERT_EQ(a.status, 201u) << a.raw.body();
+  std::string a_id(a.at("id").as_string());
+  auto b = api.Post("/api/chatbots", {{"name", "B"}}, root);
+  std::string b_id(b.at("id").as_string());
+  ASSERT_EQ(api.Post("/api/users",
+                     {{"email", "bot@example.com"},
+                      {"password", "bot admin password"},
+                      {"role", "bot_admin"},
+                      {"chatbot_ids", {a_id}}},
+                     root)
+                .status,
+            201u);
+  std::string bot = api.Login("bot@example.com", "bot admin password");
+  EXPECT_EQ(api.Get("/api/chatbots", bot).at("items").as_array().size(), 1u);
+  EXPECT_EQ(api.Get("/api/chatbots/" + b_id, bot).status, 403u);
+  auto key = api.Post("/api/chatbots/" + a_id + "/api-keys", {{"name", "w"}, {"kind", "publishable"}}, bot);
+  ASSERT_EQ(key.status, 201u);
+  std::vector<std::pair<std::string, std::string>> h = {
+      {"X-Api-Key", std::string(key.at("key").as_string())}, {"Origin", "https://shop.example.com"}};
+  EXPECT_EQ(api.Call(verb::get, "/api/chatbots/" + a_id + "/config", nullptr, {}, h).status, 200u);
+  EXPECT_EQ(api.Call(verb::get, "/api/chatbots/" + a_id + "/config", nullptr, {}, h).status, 200u);
+  EXPECT_EQ(api.Call(verb::get, "/api/chatbots/" + a_id + "/config", nullptr, {}, h).status, 429u);
+  EXPECT_EQ(app.app().secrets().Get(a_id, "openai_api_key")->value_or(""), "sk-abcdefghijklmnop");
+
+  // Last admin, audit paging, deletion cascade.
+  std::string me(api.Get("/api/auth/me", root).at("id").as_string());
+  EXPECT_EQ(api.Put("/api/users/" + me, {{"role", "bot_admin"}}, root).status, 409u);
+  auto page = api.Get("/api/audit-logs?limit=3", root);
+  ASSERT_EQ(page.status, 200u);
+  EXPECT_EQ(page.at("items").as_array().size(), 3u);
+  ASSERT_TRUE(page.at("next_cursor").is_string());
+  auto next = api.Get("/api/audit-logs?limit=3&cursor=" + std::string(page.at("next_cursor").as_string()),
+                      root);
+  EXPECT_EQ(next.status, 200u);
+  EXPECT_NE(next.at("items").as_array()[0].at("id"), page.at("items").as_array()[0].at("id"));
+  EXPECT_EQ(api.Delete("/api/chatbots/" + a_id, root).status, 204u);
+  EXPECT_EQ(api.Get("/api/auth/me", bot).at("chatbot_ids").as_array().size(), 0u);
+  EXPECT_EQ(api.Post("/api/auth/logout", nullptr, root).status, 204u);
+  EXPECT_EQ(api.Get("/api/auth/me", root).status, 401u);
+}
+
+}  // namespace
+}  // namespace studybot::testing
