@@ -66,10 +66,12 @@ TEST(MysqlApiTest, AdminFlowsOnMariadb) {
   std::string bot = api.Login("bot@example.com", "bot admin password");
   EXPECT_EQ(api.Get("/api/chatbots", bot).at("items").as_array().size(), 1u);
   EXPECT_EQ(api.Get("/api/chatbots/" + b_id, bot).status, 403u);
-  auto key = api.Post("/api/chatbots/" + a_id + "/api-keys", {{"name", "w"}, {"kind", "publishable"}}, bot);
+  auto key = api.Post("/api/chatbots/" + a_id + "/api-keys",
+                      {{"name", "w"}, {"kind", "publishable"}}, bot);
   ASSERT_EQ(key.status, 201u);
   std::vector<std::pair<std::string, std::string>> h = {
-      {"X-Api-Key", std::string(key.at("key").as_string())}, {"Origin", "https://shop.example.com"}};
+      {"X-Api-Key", std::string(key.at("key").as_string())},
+      {"Origin", "https://shop.example.com"}};
   EXPECT_EQ(api.Call(verb::get, "/api/chatbots/" + a_id + "/config", nullptr, {}, h).status, 200u);
   EXPECT_EQ(api.Call(verb::get, "/api/chatbots/" + a_id + "/config", nullptr, {}, h).status, 200u);
   EXPECT_EQ(api.Call(verb::get, "/api/chatbots/" + a_id + "/config", nullptr, {}, h).status, 429u);
@@ -82,8 +84,8 @@ TEST(MysqlApiTest, AdminFlowsOnMariadb) {
   ASSERT_EQ(page.status, 200u);
   EXPECT_EQ(page.at("items").as_array().size(), 3u);
   ASSERT_TRUE(page.at("next_cursor").is_string());
-  auto next = api.Get("/api/audit-logs?limit=3&cursor=" + std::string(page.at("next_cursor").as_string()),
-                      root);
+  auto next = api.Get(
+      "/api/audit-logs?limit=3&cursor=" + std::string(page.at("next_cursor").as_string()), root);
   EXPECT_EQ(next.status, 200u);
   EXPECT_NE(next.at("items").as_array()[0].at("id"), page.at("items").as_array()[0].at("id"));
   EXPECT_EQ(api.Delete("/api/chatbots/" + a_id, root).status, 204u);
