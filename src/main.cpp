@@ -143,6 +143,23 @@ int KeysRotate(const Config& config) {
   return 0;
 }
 
+// `studybot secrets seal --name smtp.password`: prints the secret read from standard input sealed
+// under the current encryption key, to put in a config file or environment instead of the
+// plain text.
+int SecretsSeal(const Config& config, const std::string& name) {
+  if (name != "smtp.password") return Fail("secrets seal knows --name smtp.password");
+  std::string value;
+  std::getline(std::cin, value);
+  if (!value.empty() && value.back() == '\r') value.pop_back();
+  if (value.empty()) return Fail("nothing to seal on standard input");
+  auto box = app::SecretBoxFrom(config);
+  if (!box.ok()) return Fail(box.error().message);
+  auto sealed = box->Seal(value, app::kSealedSmtpPassword);
+  if (!sealed.ok()) return Fail(sealed.error().message);
+  std::cout << *sealed << "\n";
+  return 0;
+}
+
 int Backup(const Config& config, const std::string& to) {
   auto url = config.EffectiveDatabaseUrl();
   auto st = storage::BackupDatabase(url, to);
@@ -194,6 +211,13 @@ int main(int argc, char** argv) {
   auto* keys_rotate =
       keys->add_subcommand("rotate", "Re-seal every stored secret under the current key");
 
+  auto* secrets = cli.add_subcommand("secrets", "Secrets given in the configuration");
+  secrets->require_subcommand(1);
+  std::string seal_name;
+  auto* secrets_seal = secrets->add_subcommand(
+      "seal", "Seal a secret read from standard input (for STUDYBOT_SMTP_PASSWORD)");
+  secrets_seal->add_option("--name", seal_name, "Which setting: smtp.password")->required();
+
   CLI11_PARSE(cli, argc, argv);
 
   auto config = BuildConfig(flags);
@@ -204,6 +228,7 @@ int main(int argc, char** argv) {
   if (config_check->parsed()) return ConfigCheck(*config);
   if (backup->parsed()) return Backup(*config, backup_to);
   if (keys_rotate->parsed()) return KeysRotate(*config);
+  if (secrets_seal->parsed()) return SecretsSeal(*config, seal_name);
   if (admin_create->parsed()) {
     return AdminCreate(*config, admin_email, admin_name, password_stdin);
   }

@@ -6,6 +6,8 @@
 
 #include "api_client.h"
 #include "core/secret_box.h"
+#include "core/strings.h"
+#include "fake_smtp_server.h"
 #include "process.h"
 #include "test_server.h"
 
@@ -73,6 +75,50 @@ TEST(SecretsTest, SealedAtRestMaskedInTheApiAndRotated) {
   EXPECT_EQ(still.exit_code, 0) << still.err;
   EXPECT_EQ(rotate.out.find("k2:"), std::string::npos);
   EXPECT_EQ(rotate.err.find(k1.substr(3)), std::string::npos);  // key material never printed
+}
+
+TEST(SecretsTest, SealedSmtpPasswordIsOpenedAtStart) {
+  TempDir dir;
+  std::string ring = SecretBox::GenerateKeyring("k1");
+  std::map<std::string, std::string> env = {{"STUDYBOT_DATA_DIR", dir.path().string()},
+                                            {"STUDYBOT_ENCRYPTION_KEY", ring}};
+  auto sealed = RunProcess({kBinary, "secrets", "seal", "--name", "smtp.password"}, env,
+                           "smtp-secret-password\n");
+  ASSERT_EQ(sealed.exit_code, 0) << sealed.err;
+  std::string value(Trim(sealed.out));
+  EXPECT_EQ(value.substr(0, 6), "v1.k1.");
+  EXPECT_EQ(value.find("smtp-secret-password"), std::string::npos);
+
+  FakeSmtpServer smtp("mailer", "smtp-secret-password");
+  TestServer server([&](Config& c) {
+    c.admin.email = "root@example.com";
+    c.admin.password = "correct horse battery";
+    c.encryption_key = ring;
+    c.smtp.url = smtp.url();
+    c.smtp.username = "mailer";
+    c.smtp.password = value;
+    c.smtp.require_tls = false;
+  });
+  ApiClient api(server.port());
+  EXPECT_EQ(api.Post("/api/auth/password/forgot", {{"email", "root@example.com"}}).status, 202u);
+  std::vector<ReceivedMail> mails;
+  for (int i = 0; i < 2000 && mails.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    mails = smtp.Received();
+  }
+  EXPECT_EQ(mails.size(), 1u);  // the server authenticated with the opened password
+
+  // A value sealed under another key stops start-up with a message naming the setting.
+  try {
+    TestServer wrong([&](Config& c) {
+      c.encryption_key = SecretBox::GenerateKeyring("k1");
+      c.smtp.url = smtp.url();
+      c.smtp.password = value;
+    });
+    ADD_FAILURE() << "start-up should have failed";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("smtp.password"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

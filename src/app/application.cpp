@@ -2,6 +2,7 @@
 
 #include "app/local_secrets.h"
 #include "core/crypto.h"
+#include "core/strings.h"
 #include "storage/migrations.h"
 
 namespace studybot::app {
@@ -127,6 +128,17 @@ Status Application::BuildAuth() {
   a.api_keys = std::make_unique<auth::ApiKeyRepository>(*db_);
   a.api_key_service = std::make_unique<chatbots::ApiKeyService>(
       *a.api_keys, *a.chatbots, *a.chatbot_service, *a.audit, clock_);
+  // The SMTP password may be given sealed ("v1.<key id>...", from `studybot secrets seal`), so
+  // that config files and environments do not hold it in plain text.
+  smtp_password_ = config_.smtp.password;
+  if (StartsWith(smtp_password_, "v1.")) {
+    auto opened = a.secret_box->Open(smtp_password_, kSealedSmtpPassword);
+    if (!opened.ok()) {
+      return Error::InvalidArgument("smtp.password (STUDYBOT_SMTP_PASSWORD): cannot open: " +
+                                    opened.error().message);
+    }
+    smtp_password_ = std::move(opened).value();
+  }
   guard_ =
       std::make_unique<auth::Guard>(*a.service, *workers_, rate_.limiter, rate_.limits.per_user);
   widget_guard_ = std::make_unique<chatbots::WidgetGuard>(*a.api_key_service, *workers_,
@@ -152,7 +164,7 @@ void Application::RegisterRoutes() {
   ops::RegisterOpsRoutes(router_, *ops_deps_);
   if (!config_.smtp.url.empty()) {
     mailer_ = std::make_unique<outbound::SmtpMailer>(outbound::SmtpOptions{
-        config_.smtp.url, config_.smtp.username, config_.smtp.password, config_.smtp.from,
+        config_.smtp.url, config_.smtp.username, smtp_password_, config_.smtp.from,
         config_.smtp.require_tls, std::chrono::milliseconds(10'000)});
   }
   auth_routes_ = std::make_unique<auth::AuthRoutesDeps>(auth::AuthRoutesDeps{

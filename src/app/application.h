@@ -110,6 +110,7 @@ class Application {
   RateLimitParts rate_;
   AuthParts auth_;
   std::unique_ptr<outbound::SmtpMailer> mailer_;  // null without smtp.url
+  std::string smtp_password_;                     // opened when given sealed
   std::unique_ptr<auth::Guard> guard_;
   std::unique_ptr<chatbots::WidgetGuard> widget_guard_;
   std::unique_ptr<chatbots::ApiKeyRoutesDeps> api_key_routes_;
@@ -120,6 +121,9 @@ class Application {
   std::unique_ptr<http::Pipeline> pipeline_;
   std::unique_ptr<http::Server> server_;
 };
+
+// Associated data of a sealed SMTP password (see `studybot secrets seal`).
+inline constexpr std::string_view kSealedSmtpPassword = "config:smtp.password";
 
 // DatabaseOptions from the config.
 storage::DatabaseOptions DatabaseOptionsFrom(const Config& config);
