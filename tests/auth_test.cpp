@@ -264,11 +264,7 @@ TEST(AuthTest, ResetLinkIsMailedWhenSmtpIsConfigured) {
   });
   ApiClient api(server.port());
   EXPECT_EQ(api.Post("/api/auth/password/forgot", {{"email", kAdminEmail}}).status, 202u);
-  std::vector<ReceivedMail> mails;
-  for (int i = 0; i < 2000 && mails.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    mails = smtp.Received();
-  }
+  auto mails = smtp.WaitForMail();
   ASSERT_EQ(mails.size(), 1u);
   EXPECT_EQ(mails[0].to[0], "<" + kAdminEmail + ">");
   // The link is in the mail, not in the log.

@@ -48,6 +48,15 @@ std::vector<ReceivedMail> FakeSmtpServer::Received() {
   return received_;
 }
 
+std::vector<ReceivedMail> FakeSmtpServer::WaitForMail() {
+  std::vector<ReceivedMail> mails;
+  for (int i = 0; i < 2000 && mails.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    mails = Received();
+  }
+  return mails;
+}
+
 void FakeSmtpServer::Serve() {
   while (!stop_) {
     asio::ip::tcp::socket s(ioc_);

@@ -28,6 +28,8 @@ class FakeSmtpServer {
   uint16_t port() const { return port_; }
   std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
   std::vector<ReceivedMail> Received();
+  // Polls until at least one message arrived (mail is sent after the HTTP answer) or ~10 s.
+  std::vector<ReceivedMail> WaitForMail();
 
  private:
   void Serve();

@@ -101,11 +101,7 @@ TEST(SecretsTest, SealedSmtpPasswordIsOpenedAtStart) {
   });
   ApiClient api(server.port());
   EXPECT_EQ(api.Post("/api/auth/password/forgot", {{"email", "root@example.com"}}).status, 202u);
-  std::vector<ReceivedMail> mails;
-  for (int i = 0; i < 2000 && mails.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    mails = smtp.Received();
-  }
+  auto mails = smtp.WaitForMail();
   EXPECT_EQ(mails.size(), 1u);  // the server authenticated with the opened password
 
   // A value sealed under another key stops start-up with a message naming the setting.

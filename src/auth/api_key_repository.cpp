@@ -22,35 +22,29 @@ Value Opt(const std::optional<std::string>& v) {
 }  // namespace
 
 Status ApiKeyRepository::Insert(const ApiKey& k) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto r = (*conn)->Execute(
-      std::string("INSERT INTO api_keys (") + kColumns +
-          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {Value(k.id), Value(k.chatbot_id), Value(k.kind), Value(k.name), Value(k.prefix),
-       Value(k.key_hash), Opt(k.last_used_at), Opt(k.expires_at), Opt(k.revoked_at),
-       k.created_by.empty() ? Value() : Value(k.created_by), Value(k.created_at)});
+  auto r =
+      db_.Execute(std::string("INSERT INTO api_keys (") + kColumns +
+                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  {Value(k.id), Value(k.chatbot_id), Value(k.kind), Value(k.name), Value(k.prefix),
+                   Value(k.key_hash), Opt(k.last_used_at), Opt(k.expires_at), Opt(k.revoked_at),
+                   k.created_by.empty() ? Value() : Value(k.created_by), Value(k.created_at)});
   if (!r.ok()) return r.error();
   return OkStatus();
 }
 
 Result<std::optional<ApiKey>> ApiKeyRepository::FindByHash(const std::string& hash) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto rows = (*conn)->Query(
-      std::string("SELECT ") + kColumns + " FROM api_keys WHERE key_hash = ?", {Value(hash)});
+  auto rows = db_.Query(std::string("SELECT ") + kColumns + " FROM api_keys WHERE key_hash = ?",
+                        {Value(hash)});
   if (!rows.ok()) return rows.error();
   if (rows->empty()) return std::optional<ApiKey>();
   return std::optional<ApiKey>(FromRow(rows->rows[0]));
 }
 
 Result<std::vector<ApiKey>> ApiKeyRepository::ListForChatbot(const std::string& chatbot_id) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto rows = (*conn)->Query(std::string("SELECT ") + kColumns +
-                                 " FROM api_keys WHERE chatbot_id = ? ORDER BY created_at DESC, "
-                                 "id LIMIT 500",
-                             {Value(chatbot_id)});
+  auto rows = db_.Query(std::string("SELECT ") + kColumns +
+                            " FROM api_keys WHERE chatbot_id = ? ORDER BY created_at DESC, "
+                            "id LIMIT 500",
+                        {Value(chatbot_id)});
   if (!rows.ok()) return rows.error();
   std::vector<ApiKey> out;
   for (const auto& r : rows->rows)
@@ -60,9 +54,7 @@ Result<std::vector<ApiKey>> ApiKeyRepository::ListForChatbot(const std::string& 
 
 Status ApiKeyRepository::Revoke(const std::string& chatbot_id, const std::string& id,
                                 const std::string& at) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto r = (*conn)->Execute(
+  auto r = db_.Execute(
       "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND chatbot_id = ? AND revoked_at IS NULL",
       {Value(at), Value(id), Value(chatbot_id)});
   if (!r.ok()) return r.error();
@@ -71,10 +63,7 @@ Status ApiKeyRepository::Revoke(const std::string& chatbot_id, const std::string
 }
 
 Status ApiKeyRepository::TouchLastUsed(const std::string& id, const std::string& at) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto r =
-      (*conn)->Execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", {Value(at), Value(id)});
+  auto r = db_.Execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", {Value(at), Value(id)});
   if (!r.ok()) return r.error();
   return OkStatus();
 }

@@ -26,9 +26,7 @@ Value OrNull(const std::string& s) {
 }  // namespace
 
 Status AuditLog::Record(const AuditActor& actor, const AuditEntry& entry) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto r = (*conn)->Execute(
+  auto r = db_.Execute(
       "INSERT INTO audit_logs (id, created_at, actor_id, actor_email, action, target_type, "
       "target_id, ip, user_agent, request_id, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {Value(NewUuid()), Value(FormatRfc3339Millis(clock_.Now())), OrNull(actor.user_id),
@@ -73,9 +71,7 @@ Result<AuditPage> AuditLog::List(const AuditQuery& q) {
   sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
   params.emplace_back(int64_t{q.limit + 1});
 
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto rows = (*conn)->Query(sql, params);
+  auto rows = db_.Query(sql, params);
   if (!rows.ok()) return rows.error();
   AuditPage page;
   for (const auto& r : rows->rows) {

@@ -57,9 +57,7 @@ Status SessionRepository::CreateSession(const AuthSession& s, const std::string&
 }
 
 Result<std::optional<AuthSession>> SessionRepository::FindSession(const std::string& id) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto rows = (*conn)->Query(
+  auto rows = db_.Query(
       std::string("SELECT ") + kSessionColumns + " FROM auth_sessions WHERE id = ?", {Value(id)});
   if (!rows.ok()) return rows.error();
   if (rows->empty()) return std::optional<AuthSession>();
@@ -68,12 +66,10 @@ Result<std::optional<AuthSession>> SessionRepository::FindSession(const std::str
 
 Result<std::vector<AuthSession>> SessionRepository::ListLive(const std::string& user_id,
                                                              const std::string& now) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto rows = (*conn)->Query(std::string("SELECT ") + kSessionColumns +
-                                 " FROM auth_sessions WHERE user_id = ? AND revoked_at IS NULL "
-                                 "AND expires_at > ? ORDER BY created_at DESC, id LIMIT 200",
-                             {Value(user_id), Value(now)});
+  auto rows = db_.Query(std::string("SELECT ") + kSessionColumns +
+                            " FROM auth_sessions WHERE user_id = ? AND revoked_at IS NULL "
+                            "AND expires_at > ? ORDER BY created_at DESC, id LIMIT 200",
+                        {Value(user_id), Value(now)});
   if (!rows.ok()) return rows.error();
   std::vector<AuthSession> out;
   for (const auto& r : rows->rows)
@@ -83,9 +79,7 @@ Result<std::vector<AuthSession>> SessionRepository::ListLive(const std::string& 
 
 Result<bool> SessionRepository::Revoke(const std::string& id, const std::string& reason,
                                        const std::string& at) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto r = (*conn)->Execute(
+  auto r = db_.Execute(
       "UPDATE auth_sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS "
       "NULL",
       {Value(at), Value(reason), Value(id)});
@@ -113,11 +107,9 @@ Result<std::vector<std::string>> SessionRepository::RevokeAllForUser(const std::
 }
 
 Result<std::optional<RefreshTokenRow>> SessionRepository::FindRefresh(const std::string& hash) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto rows = (*conn)->Query(
-      "SELECT session_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = ?",
-      {Value(hash)});
+  auto rows =
+      db_.Query("SELECT session_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = ?",
+                {Value(hash)});
   if (!rows.ok()) return rows.error();
   if (rows->empty()) return std::optional<RefreshTokenRow>();
   const auto& r = rows->rows[0];
@@ -155,10 +147,8 @@ Status SessionRepository::RotateRefresh(const std::string& old_hash, const std::
 
 Status SessionRepository::RecordLoginFailure(const std::string& email, const std::string& ip,
                                              const std::string& at) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto r = (*conn)->Execute("INSERT INTO login_failures (email, ip, created_at) VALUES (?, ?, ?)",
-                            {Value(email), Value(ip), Value(at)});
+  auto r = db_.Execute("INSERT INTO login_failures (email, ip, created_at) VALUES (?, ?, ?)",
+                       {Value(email), Value(ip), Value(at)});
   if (!r.ok()) return r.error();
   return OkStatus();
 }
@@ -174,18 +164,14 @@ Result<std::pair<int64_t, std::string>> SessionRepository::FailuresForIp(const s
 }
 
 Status SessionRepository::ClearLoginFailures(const std::string& email) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto r = (*conn)->Execute("DELETE FROM login_failures WHERE email = ?", {Value(email)});
+  auto r = db_.Execute("DELETE FROM login_failures WHERE email = ?", {Value(email)});
   if (!r.ok()) return r.error();
   return OkStatus();
 }
 
 Status SessionRepository::CreateReset(const std::string& hash, const std::string& user_id,
                                       const std::string& at, const std::string& expires_at) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto r = (*conn)->Execute(
+  auto r = db_.Execute(
       "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, "
       "?)",
       {Value(hash), Value(user_id), Value(at), Value(expires_at)});

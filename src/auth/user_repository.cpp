@@ -77,11 +77,9 @@ Result<std::optional<User>> UserRepository::FindByEmail(const std::string& email
 }
 
 Result<std::vector<User>> UserRepository::List(int limit, const std::string& after) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto rows = (*conn)->Query(
-      std::string("SELECT ") + kColumns + " FROM users WHERE id > ? ORDER BY id LIMIT ?",
-      {Value(after), Value(int64_t{limit})});
+  auto rows =
+      db_.Query(std::string("SELECT ") + kColumns + " FROM users WHERE id > ? ORDER BY id LIMIT ?",
+                {Value(after), Value(int64_t{limit})});
   if (!rows.ok()) return rows.error();
   std::vector<User> out;
   for (const auto& r : rows->rows)
@@ -90,9 +88,7 @@ Result<std::vector<User>> UserRepository::List(int limit, const std::string& aft
 }
 
 Result<int64_t> UserRepository::Count() {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto rows = (*conn)->Query("SELECT COUNT(*) FROM users");
+  auto rows = db_.Query("SELECT COUNT(*) FROM users");
   if (!rows.ok()) return rows.error();
   return rows->rows[0].GetInt(0);
 }
@@ -168,11 +164,9 @@ Status UserRepository::SetMembershipsIn(storage::Connection& conn, const std::st
 
 Status UserRepository::AddMembership(const std::string& chatbot_id, const std::string& user_id,
                                      const std::string& at) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto r = (*conn)->Execute(
-      "INSERT INTO chatbot_members (chatbot_id, user_id, created_at) VALUES (?, ?, ?)",
-      {Value(chatbot_id), Value(user_id), Value(at)});
+  auto r =
+      db_.Execute("INSERT INTO chatbot_members (chatbot_id, user_id, created_at) VALUES (?, ?, ?)",
+                  {Value(chatbot_id), Value(user_id), Value(at)});
   if (!r.ok()) return r.error();
   return OkStatus();
 }
@@ -183,11 +177,9 @@ Status UserRepository::RemoveMembership(const std::string& chatbot_id, const std
 }
 
 Result<std::vector<std::string>> UserRepository::ChatbotsOf(const std::string& user_id) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
   auto rows =
-      (*conn)->Query("SELECT chatbot_id FROM chatbot_members WHERE user_id = ? ORDER BY chatbot_id",
-                     {Value(user_id)});
+      db_.Query("SELECT chatbot_id FROM chatbot_members WHERE user_id = ? ORDER BY chatbot_id",
+                {Value(user_id)});
   if (!rows.ok()) return rows.error();
   std::vector<std::string> out;
   for (const auto& r : rows->rows)
@@ -196,10 +188,8 @@ Result<std::vector<std::string>> UserRepository::ChatbotsOf(const std::string& u
 }
 
 Result<bool> UserRepository::IsMember(const std::string& chatbot_id, const std::string& user_id) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto rows = (*conn)->Query("SELECT 1 FROM chatbot_members WHERE chatbot_id = ? AND user_id = ?",
-                             {Value(chatbot_id), Value(user_id)});
+  auto rows = db_.Query("SELECT 1 FROM chatbot_members WHERE chatbot_id = ? AND user_id = ?",
+                        {Value(chatbot_id), Value(user_id)});
   if (!rows.ok()) return rows.error();
   return !rows->empty();
 }

@@ -45,9 +45,7 @@ Chatbot FromRow(const storage::Row& r) {
 }  // namespace
 
 Status ChatbotRepository::Insert(const Chatbot& b) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto r = (*conn)->Execute(
+  auto r = db_.Execute(
       "INSERT INTO chatbots (id, name, description, status, system_prompt, model, "
       "allowed_domains, widget_settings, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, "
       "?, ?, ?, ?, ?, ?, ?)",
@@ -116,9 +114,7 @@ Result<std::vector<Chatbot>> ChatbotRepository::List(int limit, const std::strin
 }
 
 Status ChatbotRepository::Update(const Chatbot& b) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto r = (*conn)->Execute(
+  auto r = db_.Execute(
       "UPDATE chatbots SET name = ?, description = ?, status = ?, system_prompt = ?, model = ?, "
       "allowed_domains = ?, widget_settings = ?, updated_at = ? WHERE id = ?",
       {Value(b.name), Value(b.description), Value(b.status), Value(b.system_prompt), Value(b.model),
@@ -130,9 +126,7 @@ Status ChatbotRepository::Update(const Chatbot& b) {
 }
 
 Status ChatbotRepository::Delete(const std::string& id) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto r = (*conn)->Execute("DELETE FROM chatbots WHERE id = ?", {Value(id)});
+  auto r = db_.Execute("DELETE FROM chatbots WHERE id = ?", {Value(id)});
   if (!r.ok()) return r.error();
   if (r->affected_rows == 0) return Error::NotFound("no such chatbot");
   return OkStatus();

@@ -33,18 +33,14 @@ Status SecretStore::Set(const std::string& chatbot_id, const std::string& name,
 }
 
 Status SecretStore::Remove(const std::string& chatbot_id, const std::string& name) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto r = (*conn)->Execute("DELETE FROM chatbot_secrets WHERE chatbot_id = ? AND name = ?",
-                            {Value(chatbot_id), Value(name)});
+  auto r = db_.Execute("DELETE FROM chatbot_secrets WHERE chatbot_id = ? AND name = ?",
+                       {Value(chatbot_id), Value(name)});
   if (!r.ok()) return r.error();
   return OkStatus();
 }
 
 Result<std::vector<SecretInfo>> SecretStore::List(const std::string& chatbot_id) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto rows = (*conn)->Query(
+  auto rows = db_.Query(
       "SELECT name, hint, updated_at FROM chatbot_secrets WHERE chatbot_id = ? ORDER BY name",
       {Value(chatbot_id)});
   if (!rows.ok()) return rows.error();
@@ -56,10 +52,8 @@ Result<std::vector<SecretInfo>> SecretStore::List(const std::string& chatbot_id)
 
 Result<std::optional<std::string>> SecretStore::Get(const std::string& chatbot_id,
                                                     const std::string& name) {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto rows = (*conn)->Query("SELECT sealed FROM chatbot_secrets WHERE chatbot_id = ? AND name = ?",
-                             {Value(chatbot_id), Value(name)});
+  auto rows = db_.Query("SELECT sealed FROM chatbot_secrets WHERE chatbot_id = ? AND name = ?",
+                        {Value(chatbot_id), Value(name)});
   if (!rows.ok()) return rows.error();
   if (rows->empty()) return std::optional<std::string>();
   auto plain = box_.Open(rows->rows[0].GetString(0), Place(chatbot_id, name));

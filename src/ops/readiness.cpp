@@ -5,9 +5,7 @@
 namespace studybot::ops {
 
 Result<boost::json::object> DatabaseCheck::Check() {
-  auto conn = db_.Acquire();
-  if (!conn.ok()) return conn.error();
-  auto rows = (*conn)->Query("SELECT MAX(version) FROM schema_migrations");
+  auto rows = db_.Query("SELECT MAX(version) FROM schema_migrations");
   if (!rows.ok()) return rows.error();
   boost::json::object o;
   o["dialect"] = storage::DialectName(db_.dialect());

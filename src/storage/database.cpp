@@ -219,4 +219,16 @@ void Database::Release(std::unique_ptr<Connection> conn) {
   p.freed.notify_one();
 }
 
+Result<Rows> Database::Query(std::string_view sql, const std::vector<Value>& params) {
+  auto conn = Acquire();
+  if (!conn.ok()) return std::move(conn).error();
+  return (*conn)->Query(sql, params);
+}
+
+Result<ExecResult> Database::Execute(std::string_view sql, const std::vector<Value>& params) {
+  auto conn = Acquire();
+  if (!conn.ok()) return std::move(conn).error();
+  return (*conn)->Execute(sql, params);
+}
+
 }  // namespace studybot::storage

@@ -143,6 +143,10 @@ class Database {
   // sat idle longer than idle_ping_after is pinged first and replaced if dead. Fails with
   // kUnavailable when none frees up within acquire_timeout or a new connection cannot be opened.
   Result<PooledConnection> Acquire();
+
+  // One statement on a pooled connection (outside any transaction): Acquire, run, release.
+  Result<Rows> Query(std::string_view sql, const std::vector<Value>& params = {});
+  Result<ExecResult> Execute(std::string_view sql, const std::vector<Value>& params = {});
   // Connections currently open (idle + in use). For tests and metrics.
   int OpenConnectionCount() const;
 
