@@ -58,7 +58,7 @@ TEST(HttpServerTest, HealthAnswersWithSecurityHeaders) {
   auto j = Json(r);
   EXPECT_EQ(j.at("status").as_string(), "ok");
   EXPECT_EQ(j.at("version").as_string(), STUDYBOT_VERSION);
-  EXPECT_TRUE(j.at("uptime_seconds").is_number());
+  EXPECT_TRUE(j.at("uptime_seconds").is_int64());
   EXPECT_EQ(r["Content-Type"], "application/json");
   EXPECT_NE(r["Content-Security-Policy"].find("frame-ancestors 'none'"), std::string::npos);
   EXPECT_EQ(r["X-Content-Type-Options"], "nosniff");

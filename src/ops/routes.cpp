@@ -9,10 +9,11 @@ namespace asio = boost::asio;
 using http::RequestContext;
 using http::Response;
 
-double UptimeSeconds(std::chrono::steady_clock::time_point started) {
-  auto d = std::chrono::steady_clock::now() - started;
-  return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) /
-         1000.0;
+// Whole seconds: an integer reads better than Boost.JSON's exponent form of small doubles.
+int64_t UptimeSeconds(std::chrono::steady_clock::time_point started) {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                          started)
+      .count();
 }
 
 }  // namespace
