@@ -286,6 +286,46 @@ TEST(AuthTest, ResetLinkIsMailedWhenSmtpIsConfigured) {
   EXPECT_FALSE(api.Login(kAdminEmail, "brand new password").empty());
 }
 
+TEST(AuthTest, UnauthenticatedRoutesAreLimitedPerClientIp) {
+  TestServer server([](Config& c) {
+    WithAdmin(c);
+    c.ratelimit.per_ip = "3/1m";
+  });
+  ApiClient api(server.port());
+  for (int i = 0; i < 3; ++i) {
+    auto r = api.Post("/api/auth/login", {{"email", kAdminEmail}, {"password", kAdminPassword}});
+    EXPECT_EQ(r.status, 200u) << i;
+    EXPECT_EQ(r.raw["RateLimit-Limit"], "3");
+  }
+  auto limited =
+      api.Post("/api/auth/login", {{"email", kAdminEmail}, {"password", kAdminPassword}});
+  EXPECT_EQ(limited.status, 429u);
+  EXPECT_EQ(limited.ErrorCode(), "rate_limited");
+  EXPECT_FALSE(limited.raw["Retry-After"].empty());
+  EXPECT_EQ(api.Post("/api/auth/password/forgot", {{"email", kAdminEmail}}).status, 429u);
+}
+
+TEST(AuthTest, ResetMailsPerAddressAreCapped) {
+  FakeSmtpServer smtp;
+  TestServer server([&](Config& c) {
+    WithAdmin(c);
+    c.smtp.url = smtp.url();
+    c.smtp.require_tls = false;
+  });
+  ApiClient api(server.port());
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(api.Post("/api/auth/password/forgot", {{"email", kAdminEmail}}).status, 202u);
+  }
+  // Let the queued work finish (a later request's mail would come after the earlier ones).
+  std::vector<ReceivedMail> mails;
+  for (int i = 0; i < 400 && mails.size() < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    mails = smtp.Received();
+  }
+  server.Stop();  // drains the worker pool: every queued reset has run
+  EXPECT_EQ(smtp.Received().size(), 3u);
+}
+
 TEST(AuthTest, NoPlaintextSecretsInTheDatabaseFile) {
   TestServer server(WithAdmin);
   ApiClient api(server.port());

@@ -169,7 +169,7 @@ void Application::RegisterRoutes() {
   }
   auth_routes_ = std::make_unique<auth::AuthRoutesDeps>(auth::AuthRoutesDeps{
       *auth_.service, *auth_.users, *guard_, *workers_, *validator_, config_.auth, logger_,
-      mailer_.get(), config_.environment == "development"});
+      mailer_.get(), config_.environment == "development", rate_.limiter, rate_.limits.per_ip});
   auth::RegisterAuthRoutes(router_, *auth_routes_);
   user_routes_ = std::make_unique<auth::UserRoutesDeps>(
       auth::UserRoutesDeps{*auth_.user_service, *auth_.audit, *guard_, *workers_, *validator_});

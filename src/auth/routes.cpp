@@ -3,6 +3,7 @@
 #include "auth/user_json.h"
 #include "http/request_body.h"
 #include "http/responses.h"
+#include "ratelimit/request_limits.h"
 
 namespace studybot::auth {
 namespace {
@@ -33,6 +34,28 @@ Response Tokens(const TokenPair& t, bool cookie) {
   return res;
 }
 
+// At most this many reset mails per address per window, whoever asks: the endpoint must not turn
+// into a way to flood someone's inbox.
+constexpr ratelimit::RateLimit kResetMailsPerAddress{3, std::chrono::minutes(15), 3};
+
+// Charges the client IP's budget for unauthenticated auth routes; the error when over it.
+asio::awaitable<Status> LimitClient(const AuthRoutesDeps* d, const RequestContext& ctx) {
+  if (d->limiter == nullptr) co_return OkStatus();
+  std::string key = "auth-ip:" + ctx.client_ip;
+  auto job = [d, key] { return ratelimit::CheckAll(*d->limiter, {{key, d->per_ip}}); };
+  auto decision = co_await d->workers.Run(job);
+  if (!decision.ok()) co_return decision.error();
+  for (auto& h : ratelimit::RateLimitHeaders(*decision))
+    ctx.extra_headers.push_back(std::move(h));
+  if (!decision->allowed) {
+    co_return Error::RateLimited(
+        "too many requests from this address",
+        static_cast<long>(std::max<int64_t>(1, ratelimit::CeilSeconds(decision->retry_after))))
+        .WithSlug("rate_limited");
+  }
+  co_return OkStatus();
+}
+
 }  // namespace
 
 void RegisterAuthRoutes(http::Router& router, const AuthRoutesDeps& deps) {
@@ -40,6 +63,8 @@ void RegisterAuthRoutes(http::Router& router, const AuthRoutesDeps& deps) {
 
   router.Add(http::Method::post, "/api/auth/login",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
+               auto limited = co_await LimitClient(d, ctx);
+               if (!limited.ok()) co_return Fail(ctx, limited.error());
                auto body = http::ReadBody(ctx.request, d->validator, "login_request");
                if (!body.ok()) co_return Fail(ctx, body.error());
                std::string email(body->at("email").as_string());
@@ -55,6 +80,8 @@ void RegisterAuthRoutes(http::Router& router, const AuthRoutesDeps& deps) {
 
   router.Add(http::Method::post, "/api/auth/refresh",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
+               auto limited = co_await LimitClient(d, ctx);
+               if (!limited.ok()) co_return Fail(ctx, limited.error());
                std::string token;
                bool from_cookie = false;
                if (!ctx.request.body().empty()) {
@@ -160,12 +187,19 @@ void RegisterAuthRoutes(http::Router& router, const AuthRoutesDeps& deps) {
   router.Add(
       http::Method::post, "/api/auth/password/forgot",
       [d](RequestContext& ctx) -> asio::awaitable<Response> {
+        auto limited = co_await LimitClient(d, ctx);
+        if (!limited.ok()) co_return Fail(ctx, limited.error());
         auto body = http::ReadBody(ctx.request, d->validator, "forgot_password_request");
         if (!body.ok()) co_return Fail(ctx, body.error());
         std::string email(body->at("email").as_string());
         auto client = ClientOf(ctx);
         // The work happens after the answer: its duration must not tell whether the email exists.
         d->workers.Post([d, email, client] {
+          if (d->limiter != nullptr) {
+            auto allowed =
+                d->limiter->Check("reset-mail:" + NormalizeEmail(email), kResetMailsPerAddress);
+            if (allowed.ok() && !allowed->allowed) return;  // quietly: still 202
+          }
           auto started = d->service.StartPasswordReset(email, client);
           if (!started.ok() || !started->has_value()) return;
           const auto& [user, token] = **started;
@@ -200,6 +234,8 @@ void RegisterAuthRoutes(http::Router& router, const AuthRoutesDeps& deps) {
 
   router.Add(http::Method::post, "/api/auth/password/reset",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
+               auto limited = co_await LimitClient(d, ctx);
+               if (!limited.ok()) co_return Fail(ctx, limited.error());
                auto body = http::ReadBody(ctx.request, d->validator, "reset_password_request");
                if (!body.ok()) co_return Fail(ctx, body.error());
                std::string token(body->at("token").as_string());

@@ -8,6 +8,7 @@
 #include "core/worker_pool.h"
 #include "http/router.h"
 #include "outbound/mailer.h"
+#include "ratelimit/rate_limiter.h"
 #include "validation/validator.h"
 
 namespace studybot::auth {
@@ -24,6 +25,10 @@ struct AuthRoutesDeps {
   // (development), otherwise dropped with an error line.
   outbound::Mailer* mailer = nullptr;
   bool log_reset_links = false;
+  // Limits on the unauthenticated routes (login, refresh, password forgot/reset): per client IP,
+  // and reset mails per address. Null limiter: none.
+  ratelimit::RateLimiter* limiter = nullptr;
+  ratelimit::RateLimit per_ip;
 };
 
 // `deps` must outlive the router.
