@@ -107,6 +107,7 @@ TEST(SharedLimitsTest, FailClosedAnswers503WithoutRedis) {
                         {{"email", "root@example.com"}, {"password", "correct horse battery"}});
   EXPECT_EQ(login.status, 503u);
   EXPECT_EQ(login.ErrorCode(), "unavailable");
+  EXPECT_EQ(login.raw.body().find("127.0.0.1"), std::string::npos);  // no internals
   EXPECT_EQ(api.Get("/ready").status, 503u);
 }
 

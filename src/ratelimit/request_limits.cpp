@@ -29,7 +29,13 @@ Result<RateLimitDecision> CheckAll(RateLimiter& limiter,
   bool any = false;
   for (const auto& [key, limit] : checks) {
     auto d = limiter.Check(key, limit);
-    if (!d.ok()) return d.error();
+    if (!d.ok()) {
+      // The backend's own message names hosts and ports: not for API clients.
+      if (d.error().code == ErrorCode::kUnavailable) {
+        return Error::Unavailable("rate limiting is temporarily unavailable; try again later");
+      }
+      return d.error();
+    }
     if (!d->allowed) return d;
     if (!any || d->remaining < tightest.remaining) tightest = *d;
     any = true;
