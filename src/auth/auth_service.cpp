@@ -233,6 +233,12 @@ Result<Principal> AuthService::Authenticate(const std::string& access_token) {
     return Error::Unauthenticated("the session has ended; sign in again")
         .WithSlug("session_revoked");
   }
+  // "Last used" for the sessions list, written at most once a minute per session (and only when
+  // the cache is refreshed), so that requests do not each cost a write.
+  auto last = ParseRfc3339((*s)->last_used_at);
+  if (!last || clock_.Now() - *last > std::chrono::minutes(1)) {
+    (void)sessions_.Touch(p.session_id, Now());
+  }
   std::lock_guard lock(cache_mu_);
   if (live_sessions_.size() > 100'000) live_sessions_.clear();  // bound memory; entries are cheap
   live_sessions_[p.session_id] = {p.user_id, now + config_.session_cache_ttl};

@@ -106,6 +106,13 @@ Result<std::vector<std::string>> SessionRepository::RevokeAllForUser(const std::
   return ids;
 }
 
+Status SessionRepository::Touch(const std::string& id, const std::string& at) {
+  auto r =
+      db_.Execute("UPDATE auth_sessions SET last_used_at = ? WHERE id = ?", {Value(at), Value(id)});
+  if (!r.ok()) return r.error();
+  return OkStatus();
+}
+
 Result<std::optional<RefreshTokenRow>> SessionRepository::FindRefresh(const std::string& hash) {
   auto rows =
       db_.Query("SELECT session_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = ?",

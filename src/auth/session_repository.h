@@ -45,6 +45,9 @@ class SessionRepository {
                                                     const std::string& reason,
                                                     const std::string& at);
 
+  // Records that the session was used at `at` (by an access token).
+  Status Touch(const std::string& id, const std::string& at);
+
   Result<std::optional<RefreshTokenRow>> FindRefresh(const std::string& hash);
   // Atomically marks `old_hash` used (only if unused) and stores `new_hash` for the same session.
   // kConflict when `old_hash` was already used (a concurrent refresh or a replay).
