@@ -15,6 +15,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "core/ids.h"
+#include "storage/migrations.h"
 
 namespace studybot::testing {
 
@@ -107,6 +108,16 @@ bool RawClient::WaitClosed() {
     if (ec == asio::error::eof || ec == asio::error::connection_reset) return true;
     if (ec) return false;  // timed out: still open
   }
+}
+
+std::unique_ptr<storage::Database> OpenMigratedSqlite(const std::filesystem::path& path) {
+  storage::DatabaseOptions options;
+  options.url = "sqlite:" + path.string();
+  auto db = storage::Database::Open(options);
+  if (!db.ok()) throw std::runtime_error(db.error().message);
+  auto migrated = storage::Migrator(**db).Migrate();
+  if (!migrated.ok()) throw std::runtime_error(migrated.error().message);
+  return std::move(db).value();
 }
 
 std::string DatabaseFileBytes(const std::string& data_dir) {

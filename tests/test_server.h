@@ -76,6 +76,9 @@ class RawClient {
   boost::beast::flat_buffer buffer_;
 };
 
+// A migrated SQLite database at `path`, for service-level tests (throws on failure).
+std::unique_ptr<storage::Database> OpenMigratedSqlite(const std::filesystem::path& path);
+
 // The bytes of the SQLite database file and its WAL, for "no plaintext at rest" checks.
 std::string DatabaseFileBytes(const std::string& data_dir);
 

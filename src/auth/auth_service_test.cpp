@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "core/fake_clock.h"
-#include "storage/migrations.h"
 #include "test_server.h"
 
 namespace studybot::auth {
@@ -13,12 +12,7 @@ namespace {
 class AuthServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage::DatabaseOptions options;
-    options.url = "sqlite:" + (dir_.path() / "t.db").string();
-    auto db = storage::Database::Open(options);
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    db_ = std::move(db).value();
-    ASSERT_TRUE(storage::Migrator(*db_).Migrate().ok());
+    db_ = testing::OpenMigratedSqlite(dir_.path() / "t.db");
     users_ = std::make_unique<UserRepository>(*db_);
     sessions_ = std::make_unique<SessionRepository>(*db_);
     audit_ = std::make_unique<AuditLog>(*db_, clock_);

@@ -34,7 +34,7 @@ boost::json::object ApiKeyJson(const auth::ApiKey& k) {
 Result<CreatedApiKey> ApiKeyService::Create(const auth::Principal& who,
                                             const std::string& chatbot_id, const NewApiKey& in,
                                             const auth::ClientInfo& client) {
-  auto bot = chatbots_.Get(who, chatbot_id);
+  auto bot = chatbots_.Find(who, chatbot_id);
   if (!bot.ok()) return bot.error();
   auto now = clock_.Now();
   std::optional<std::string> expires;
@@ -70,14 +70,14 @@ Result<CreatedApiKey> ApiKeyService::Create(const auth::Principal& who,
 
 Result<std::vector<auth::ApiKey>> ApiKeyService::List(const auth::Principal& who,
                                                       const std::string& chatbot_id) {
-  auto bot = chatbots_.Get(who, chatbot_id);
+  auto bot = chatbots_.Find(who, chatbot_id);
   if (!bot.ok()) return bot.error();
   return keys_.ListForChatbot(chatbot_id);
 }
 
 Status ApiKeyService::Revoke(const auth::Principal& who, const std::string& chatbot_id,
                              const std::string& id, const auth::ClientInfo& client) {
-  auto bot = chatbots_.Get(who, chatbot_id);
+  auto bot = chatbots_.Find(who, chatbot_id);
   if (!bot.ok()) return bot.error();
   auto st = keys_.Revoke(chatbot_id, id, FormatRfc3339Millis(clock_.Now()));
   if (!st.ok()) return st;

@@ -4,7 +4,6 @@
 
 #include "core/fake_clock.h"
 #include "core/secret_box.h"
-#include "storage/migrations.h"
 #include "test_server.h"
 
 namespace studybot::chatbots {
@@ -14,12 +13,7 @@ namespace {
 class ApiKeyServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage::DatabaseOptions options;
-    options.url = "sqlite:" + (dir_.path() / "t.db").string();
-    auto db = storage::Database::Open(options);
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    db_ = std::move(db).value();
-    ASSERT_TRUE(storage::Migrator(*db_).Migrate().ok());
+    db_ = testing::OpenMigratedSqlite(dir_.path() / "t.db");
     box_ = std::make_unique<SecretBox>(*SecretBox::FromKeyring(SecretBox::GenerateKeyring("k1")));
     users_ = std::make_unique<auth::UserRepository>(*db_);
     audit_ = std::make_unique<auth::AuditLog>(*db_, clock_);

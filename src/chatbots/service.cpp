@@ -156,14 +156,19 @@ Result<ChatbotPage> ChatbotService::List(const auth::Principal& who, int limit,
   return page;
 }
 
-Result<Chatbot> ChatbotService::Get(const auth::Principal& who, const std::string& id) {
+Result<Chatbot> ChatbotService::Find(const auth::Principal& who, const std::string& id) {
   auto found = bots_.FindById(id);
   if (!found.ok()) return found.error();
   if (!found->has_value()) return Error::NotFound("no such chatbot");
   auto access = CheckAccess(who, id);
   if (!access.ok()) return access.error();
-  Chatbot bot = **found;
-  auto loaded = LoadSecrets(bot);
+  return **found;
+}
+
+Result<Chatbot> ChatbotService::Get(const auth::Principal& who, const std::string& id) {
+  auto bot = Find(who, id);
+  if (!bot.ok()) return bot;
+  auto loaded = LoadSecrets(*bot);
   if (!loaded.ok()) return loaded.error();
   return bot;
 }
@@ -191,7 +196,7 @@ Result<Chatbot> ChatbotService::Create(const auth::Principal& who, const Chatbot
 
 Result<Chatbot> ChatbotService::Update(const auth::Principal& who, const std::string& id,
                                        const ChatbotInput& in, const auth::ClientInfo& client) {
-  auto current = Get(who, id);
+  auto current = Find(who, id);  // SaveExtras loads the secret hints
   if (!current.ok()) return current.error();
   Chatbot b = std::move(current).value();
   auto st = Apply(in, b);

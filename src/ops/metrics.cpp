@@ -161,27 +161,22 @@ std::string Metrics::Render() const {
                      in_flight_.load(std::memory_order_relaxed)));
 
   auto p = ReadProcessStats();
-  append("# HELP process_cpu_seconds_total User and system CPU time spent, in seconds.\n");
-  append("# TYPE process_cpu_seconds_total counter\n");
-  append(fmt::format("process_cpu_seconds_total {}\n", p.cpu_seconds));
-  append("# HELP process_resident_memory_bytes Resident memory size in bytes.\n");
-  append("# TYPE process_resident_memory_bytes gauge\n");
-  append(fmt::format("process_resident_memory_bytes {}\n", p.resident_bytes));
-  append("# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n");
-  append("# TYPE process_virtual_memory_bytes gauge\n");
-  append(fmt::format("process_virtual_memory_bytes {}\n", p.virtual_bytes));
-  append("# HELP process_open_fds Open file descriptors.\n");
-  append("# TYPE process_open_fds gauge\n");
-  append(fmt::format("process_open_fds {}\n", p.open_fds));
-  append("# HELP process_max_fds Limit on open file descriptors.\n");
-  append("# TYPE process_max_fds gauge\n");
-  append(fmt::format("process_max_fds {}\n", p.max_fds));
-  append("# HELP process_threads Threads in this process.\n");
-  append("# TYPE process_threads gauge\n");
-  append(fmt::format("process_threads {}\n", p.threads));
-  append("# HELP process_start_time_seconds Start time of the process since the epoch.\n");
-  append("# TYPE process_start_time_seconds gauge\n");
-  append(fmt::format("process_start_time_seconds {:.2f}\n", p.start_time_seconds));
+  // One sample with its HELP and TYPE lines.
+  auto single = [&append](std::string_view name, std::string_view type, std::string_view help,
+                          const std::string& value) {
+    append(fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value));
+  };
+  single("process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.",
+         fmt::format("{}", p.cpu_seconds));
+  single("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+         std::to_string(p.resident_bytes));
+  single("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
+         std::to_string(p.virtual_bytes));
+  single("process_open_fds", "gauge", "Open file descriptors.", std::to_string(p.open_fds));
+  single("process_max_fds", "gauge", "Limit on open file descriptors.", std::to_string(p.max_fds));
+  single("process_threads", "gauge", "Threads in this process.", std::to_string(p.threads));
+  single("process_start_time_seconds", "gauge", "Start time of the process since the epoch.",
+         fmt::format("{:.2f}", p.start_time_seconds));
   append("# HELP studybot_build_info Build information.\n");
   append("# TYPE studybot_build_info gauge\n");
   append(fmt::format("studybot_build_info{{version=\"{}\",compiler=\"{}\"}} 1\n", STUDYBOT_VERSION,
