@@ -139,7 +139,10 @@ int KeysRotate(const Config& config) {
   if (!app.ok()) return Fail(app.error().message);
   auto n = (*app)->secrets().RotateAll();
   if (!n.ok()) return Fail(n.error().message);
-  std::cout << "re-sealed " << *n << " secret(s) under the current key\n";
+  auto hooks = (*app)->webhooks().RotateAll();
+  if (!hooks.ok()) return Fail(hooks.error().message);
+  std::cout << "re-sealed " << *n << " chatbot secret(s) and " << *hooks
+            << " webhook secret(s) under the current key\n";
   return 0;
 }
 

@@ -49,6 +49,16 @@ TEST(SecretsTest, SealedAtRestMaskedInTheApiAndRotated) {
     ASSERT_EQ(changed.status, 200u) << changed.raw.body();
     EXPECT_FALSE(changed.at("secrets").as_object().contains("openai_api_key"));
     EXPECT_TRUE(changed.at("secrets").as_object().contains("azure_key"));
+    // A webhook's signing secret: shown once, sealed at rest, masked afterwards.
+    auto hook = api.Post("/api/chatbots/" + id + "/webhooks",
+                         {{"url", "https://hooks.example.com/studybot"}}, root);
+    ASSERT_EQ(hook.status, 201u) << hook.raw.body();
+    std::string hook_secret(hook.at("secret").as_string());
+    EXPECT_EQ(hook_secret.substr(0, 6), "whsec_");
+    auto hooks = api.Get("/api/chatbots/" + id + "/webhooks", root);
+    EXPECT_EQ(hooks.raw.body().find(hook_secret), std::string::npos);
+    EXPECT_EQ(hooks.at("items").at(0).at("secret_hint").as_string(),
+              "whsec_…" + hook_secret.substr(hook_secret.size() - 4));
     auto found = server.app().secrets().Get(id, "azure_key");
     ASSERT_TRUE(found.ok());
     EXPECT_EQ(**found, "azure-secret-value-1");
@@ -56,6 +66,8 @@ TEST(SecretsTest, SealedAtRestMaskedInTheApiAndRotated) {
     auto bytes = DatabaseFileBytes(data_dir);
     EXPECT_EQ(bytes.find(kProviderKey), std::string::npos);
     EXPECT_EQ(bytes.find("azure-secret-value-1"), std::string::npos);
+    EXPECT_EQ(bytes.find(hook_secret), std::string::npos);
+    EXPECT_EQ(bytes.find(hook_secret.substr(6)), std::string::npos);
     // Nor in the log.
     EXPECT_EQ(server.LogText().find("azure-secret-value-1"), std::string::npos);
   }
@@ -65,9 +77,12 @@ TEST(SecretsTest, SealedAtRestMaskedInTheApiAndRotated) {
                                             {"STUDYBOT_ENCRYPTION_KEY", ring}};
   auto rotate = RunProcess({kBinary, "keys", "rotate"}, env);
   EXPECT_EQ(rotate.exit_code, 0) << rotate.err;
-  EXPECT_NE(rotate.out.find("re-sealed 1 secret"), std::string::npos) << rotate.out;
+  EXPECT_NE(rotate.out.find("re-sealed 1 chatbot secret(s) and 1 webhook secret"),
+            std::string::npos)
+      << rotate.out;
   auto again = RunProcess({kBinary, "keys", "rotate"}, env);
-  EXPECT_NE(again.out.find("re-sealed 0 secret"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("re-sealed 0 chatbot secret(s) and 0 webhook secret"), std::string::npos)
+      << again.out;
   // Sealed under k2 now: readable with k2 alone.
   auto k2_only = ring.substr(0, ring.find(','));
   auto still = RunProcess({kBinary, "keys", "rotate"},

@@ -51,9 +51,21 @@ Result<SecretBox> SecretBoxFrom(const Config& config) {
 
 Application::Application(const Config& config, Logger& logger) : config_(config), logger_(logger) {}
 
+void Application::Start() {
+  webhooks_.deliverer->Start();
+  server_->Start();
+}
+
+void Application::RunUntilSignal() {
+  webhooks_.deliverer->Start();
+  server_->RunUntilSignal();
+  webhooks_.deliverer->Stop();
+}
+
 Application::~Application() {
   // The server goes first: no request may run against parts that are being torn down.
   server_.reset();
+  if (webhooks_.deliverer) webhooks_.deliverer->Stop();
   if (workers_) workers_->Stop();
 }
 
@@ -124,10 +136,10 @@ Status Application::BuildAuth() {
   a.secrets = std::make_unique<chatbots::SecretStore>(*db_, *a.secret_box, clock_);
   a.chatbots = std::make_unique<chatbots::ChatbotRepository>(*db_);
   a.chatbot_service = std::make_unique<chatbots::ChatbotService>(*a.chatbots, *a.secrets, *a.users,
-                                                                 *a.audit, clock_);
+                                                                 *a.audit, clock_, &events_);
   a.api_keys = std::make_unique<auth::ApiKeyRepository>(*db_);
   a.api_key_service = std::make_unique<chatbots::ApiKeyService>(
-      *a.api_keys, *a.chatbots, *a.chatbot_service, *a.audit, clock_);
+      *a.api_keys, *a.chatbots, *a.chatbot_service, *a.audit, clock_, &events_);
   // The SMTP password may be given sealed ("v1.<key id>...", from `studybot secrets seal`), so
   // that config files and environments do not hold it in plain text.
   smtp_password_ = config_.smtp.password;
@@ -160,6 +172,21 @@ Status Application::BuildAuth() {
   return OkStatus();
 }
 
+void Application::BuildWebhooks() {
+  http_client_ = std::make_unique<outbound::CurlHttpClient>(outbound::HttpClientOptions{
+      outbound::AddressPolicy{config_.outbound.allow_private_addresses}});
+  auto& w = webhooks_;
+  w.repository = std::make_unique<webhooks::WebhookRepository>(*db_);
+  w.deliverer = std::make_unique<webhooks::WebhookDeliverer>(
+      *w.repository, *auth_.secret_box, *http_client_, clock_, logger_,
+      webhooks::DelivererOptions{config_.webhooks.max_attempts, config_.webhooks.poll_interval,
+                                 config_.webhooks.retry_base, config_.outbound.request_timeout});
+  w.service = std::make_unique<webhooks::WebhookService>(
+      *w.repository, *auth_.chatbot_service, *auth_.secret_box, *auth_.audit, clock_, logger_,
+      [d = w.deliverer.get()] { d->Wake(); });
+  events_.Attach(w.service.get());
+}
+
 void Application::RegisterRoutes() {
   ops::RegisterOpsRoutes(router_, *ops_deps_);
   if (!config_.smtp.url.empty()) {
@@ -180,6 +207,9 @@ void Application::RegisterRoutes() {
   api_key_routes_ = std::make_unique<chatbots::ApiKeyRoutesDeps>(
       chatbots::ApiKeyRoutesDeps{*auth_.api_key_service, *guard_, *workers_, *validator_});
   chatbots::RegisterApiKeyRoutes(router_, *api_key_routes_);
+  webhooks_.routes = std::make_unique<webhooks::WebhookRoutesDeps>(
+      webhooks::WebhookRoutesDeps{*webhooks_.service, *guard_, *workers_, *validator_});
+  webhooks::RegisterWebhookRoutes(router_, *webhooks_.routes);
 }
 
 Result<std::unique_ptr<Application>> Application::Create(const Config& config, Logger& logger) {
@@ -206,6 +236,7 @@ Result<std::unique_ptr<Application>> Application::Create(const Config& config, L
   if (!limited.ok()) return limited.error();
   auto built = app->BuildAuth();
   if (!built.ok()) return built.error();
+  app->BuildWebhooks();
   app->RegisterRoutes();
 
   auto cors = http::CorsPolicy::Create(config.http.cors_origins);

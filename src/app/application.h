@@ -23,6 +23,7 @@
 #include "chatbots/service.h"
 #include "chatbots/widget_guard.h"
 #include "core/config.h"
+#include "core/events.h"
 #include "core/log.h"
 #include "core/result.h"
 #include "core/secret_box.h"
@@ -34,6 +35,7 @@
 #include "ops/metrics.h"
 #include "ops/readiness.h"
 #include "ops/routes.h"
+#include "outbound/http_client.h"
 #include "outbound/smtp_mailer.h"
 #include "ratelimit/failure_policy_rate_limiter.h"
 #include "ratelimit/memory_rate_limiter.h"
@@ -41,6 +43,10 @@
 #include "ratelimit/request_limits.h"
 #include "storage/database.h"
 #include "validation/validator.h"
+#include "webhooks/deliverer.h"
+#include "webhooks/repository.h"
+#include "webhooks/routes.h"
+#include "webhooks/service.h"
 
 namespace studybot::app {
 
@@ -61,6 +67,15 @@ struct AuthParts {
   std::unique_ptr<chatbots::ChatbotService> chatbot_service;
   std::unique_ptr<auth::ApiKeyRepository> api_keys;
   std::unique_ptr<chatbots::ApiKeyService> api_key_service;
+};
+
+// Outgoing webhooks: their store, the service (also the EventSink of the other features) and the
+// background deliverer.
+struct WebhookParts {
+  std::unique_ptr<webhooks::WebhookRepository> repository;
+  std::unique_ptr<webhooks::WebhookService> service;
+  std::unique_ptr<webhooks::WebhookDeliverer> deliverer;
+  std::unique_ptr<webhooks::WebhookRoutesDeps> routes;
 };
 
 // Rate limiting: the backend (in process, or Redis behind the failure policy) and the limits.
@@ -84,11 +99,14 @@ class Application {
   storage::Database& database() { return *db_; }
   auth::AuthService& auth() { return *auth_.service; }
   chatbots::SecretStore& secrets() { return *auth_.secrets; }
+  webhooks::WebhookService& webhooks() { return *webhooks_.service; }
+  webhooks::WebhookDeliverer& webhook_deliverer() { return *webhooks_.deliverer; }
   // Routes may be added until Start().
   http::Router& router() { return router_; }
 
-  void Start() { server_->Start(); }
-  void RunUntilSignal() { server_->RunUntilSignal(); }
+  // Starts serving and the background workers (webhook deliveries).
+  void Start();
+  void RunUntilSignal();
   void Shutdown() { server_->Shutdown(); }
   void Wait() { server_->Wait(); }
 
@@ -96,6 +114,7 @@ class Application {
   Application(const Config& config, Logger& logger);
   Status BuildRateLimits();
   Status BuildAuth();
+  void BuildWebhooks();
   void RegisterRoutes();
 
   const Config& config_;
@@ -108,7 +127,10 @@ class Application {
   std::unique_ptr<ops::DatabaseCheck> db_check_;
   std::unique_ptr<ops::OpsDeps> ops_deps_;
   RateLimitParts rate_;
+  EventRelay events_;
+  std::unique_ptr<outbound::CurlHttpClient> http_client_;
   AuthParts auth_;
+  WebhookParts webhooks_;
   std::unique_ptr<outbound::SmtpMailer> mailer_;  // null without smtp.url
   std::string smtp_password_;                     // opened when given sealed
   std::unique_ptr<auth::Guard> guard_;

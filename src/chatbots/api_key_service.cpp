@@ -65,6 +65,10 @@ Result<CreatedApiKey> ApiKeyService::Create(const auth::Principal& who,
                        "api_key",
                        k.id,
                        {{"chatbot_id", chatbot_id}, {"kind", k.kind}, {"prefix", k.prefix}}});
+  if (events_ != nullptr) {
+    events_->Publish(chatbot_id, "api_key.created",
+                     {{"id", k.id}, {"kind", k.kind}, {"prefix", k.prefix}, {"name", k.name}});
+  }
   return CreatedApiKey{std::move(k), std::move(plaintext)};
 }
 
@@ -83,6 +87,7 @@ Status ApiKeyService::Revoke(const auth::Principal& who, const std::string& chat
   if (!st.ok()) return st;
   (void)audit_.Record({who.user_id, "", client.ip, client.user_agent, client.request_id},
                       {"api_key.revoke", "api_key", id, {{"chatbot_id", chatbot_id}}});
+  if (events_ != nullptr) events_->Publish(chatbot_id, "api_key.revoked", {{"id", id}});
   return OkStatus();
 }
 

@@ -38,8 +38,13 @@ struct WidgetAccess {
 class ApiKeyService {
  public:
   ApiKeyService(auth::ApiKeyRepository& keys, ChatbotRepository& bots, ChatbotService& chatbots,
-                auth::AuditLog& audit, const Clock& clock)
-      : keys_(keys), bots_(bots), chatbots_(chatbots), audit_(audit), clock_(clock) {}
+                auth::AuditLog& audit, const Clock& clock, EventSink* events = nullptr)
+      : keys_(keys),
+        bots_(bots),
+        chatbots_(chatbots),
+        audit_(audit),
+        clock_(clock),
+        events_(events) {}
 
   Result<CreatedApiKey> Create(const auth::Principal& who, const std::string& chatbot_id,
                                const NewApiKey& in, const auth::ClientInfo& client);
@@ -60,6 +65,7 @@ class ApiKeyService {
   ChatbotService& chatbots_;
   auth::AuditLog& audit_;
   const Clock& clock_;
+  EventSink* events_;  // may be null
 };
 
 boost::json::object ApiKeyJson(const auth::ApiKey& key);

@@ -216,6 +216,7 @@ Result<Chatbot> ChatbotService::Update(const auth::Principal& who, const std::st
                                   std::pair{"secrets", in.secrets.has_value()}}) {
     if (set) fields.emplace_back(name);
   }
+  if (events_ != nullptr) events_->Publish(id, "chatbot.updated", {{"fields", fields}});
   Audit(who, client, "chatbot.update", id, {{"fields", std::move(fields)}});
   return b;
 }

@@ -16,6 +16,7 @@
 #include "chatbots/origin_pattern.h"
 #include "chatbots/repository.h"
 #include "chatbots/secret_store.h"
+#include "core/events.h"
 
 namespace studybot::chatbots {
 
@@ -44,8 +45,13 @@ struct WidgetConfig {
 class ChatbotService {
  public:
   ChatbotService(ChatbotRepository& bots, SecretStore& secrets, auth::UserRepository& users,
-                 auth::AuditLog& audit, const Clock& clock)
-      : bots_(bots), secrets_(secrets), users_(users), audit_(audit), clock_(clock) {}
+                 auth::AuditLog& audit, const Clock& clock, EventSink* events = nullptr)
+      : bots_(bots),
+        secrets_(secrets),
+        users_(users),
+        audit_(audit),
+        clock_(clock),
+        events_(events) {}
 
   Result<ChatbotPage> List(const auth::Principal& who, int limit, const std::string& cursor);
   // The chatbot with its secret hints.
@@ -79,6 +85,7 @@ class ChatbotService {
   auth::UserRepository& users_;
   auth::AuditLog& audit_;
   const Clock& clock_;
+  EventSink* events_;  // may be null
 };
 
 boost::json::object ChatbotJson(const Chatbot& bot);

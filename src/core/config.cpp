@@ -334,6 +334,17 @@ const std::vector<Setting>& Settings() {
           "ratelimit.per_user", [](auto& c) -> auto& { return c.ratelimit.per_user; }),
       StringSetting(
           "encryption_key", [](auto& c) -> auto& { return c.encryption_key; }, true),
+      BoolSetting(
+          "outbound.allow_private_addresses",
+          [](auto& c) -> auto& { return c.outbound.allow_private_addresses; }),
+      DurationSetting(
+          "outbound.request_timeout", [](auto& c) -> auto& { return c.outbound.request_timeout; }),
+      IntSetting(
+          "webhooks.max_attempts", [](auto& c) -> auto& { return c.webhooks.max_attempts; }, 1, 20),
+      DurationSetting(
+          "webhooks.poll_interval", [](auto& c) -> auto& { return c.webhooks.poll_interval; }),
+      DurationSetting(
+          "webhooks.retry_base", [](auto& c) -> auto& { return c.webhooks.retry_base; }),
   };
   return kSettings;
 }

@@ -124,6 +124,23 @@ struct RateLimitConfig {
   std::string per_user = "600/1m";
 };
 
+struct OutboundConfig {
+  // Let the crawler and webhooks reach private, loopback and link-local addresses. Off by default:
+  // an admin could otherwise point them at the server's own network (SSRF). Tests turn it on.
+  bool allow_private_addresses = false;
+  // Timeout of one outgoing request (webhook delivery, page fetch).
+  std::chrono::milliseconds request_timeout{15'000};
+};
+
+struct WebhookConfig {
+  // Attempts per delivery before it is marked failed (backoff: 30 s, 2 min, 10 min, 1 h, 6 h...).
+  int max_attempts = 6;
+  // How often the deliverer looks for due deliveries when it is not woken by a new event.
+  std::chrono::milliseconds poll_interval{2'000};
+  // The first retry delay; each later one is four times longer, at most six hours.
+  std::chrono::milliseconds retry_base{30'000};
+};
+
 struct Config {
   // development or production. Production refuses to start without explicit secrets.
   std::string environment = "development";
@@ -139,6 +156,8 @@ struct Config {
   AdminConfig admin;
   SmtpConfig smtp;
   RateLimitConfig ratelimit;
+  OutboundConfig outbound;
+  WebhookConfig webhooks;
   // AES-256-GCM keyring for secrets at rest: "k2:<base64url 32 bytes>,k1:<...>" (first = current).
   // Empty in development: generated into <data_dir>/encryption_key (0600). Required in production.
   std::string encryption_key;
