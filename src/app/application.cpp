@@ -210,6 +210,12 @@ void Application::RegisterRoutes() {
   webhooks_.routes = std::make_unique<webhooks::WebhookRoutesDeps>(
       webhooks::WebhookRoutesDeps{*webhooks_.service, *guard_, *workers_, *validator_});
   webhooks::RegisterWebhookRoutes(router_, *webhooks_.routes);
+  chat_.sessions = std::make_unique<chat::ChatSessionRepository>(*db_);
+  chat_.service = std::make_unique<chat::ChatSessionService>(
+      *chat_.sessions, *auth_.chatbot_service, clock_, &events_);
+  chat_.routes = std::make_unique<chat::ChatRoutesDeps>(
+      chat::ChatRoutesDeps{*chat_.service, *guard_, *widget_guard_, *workers_, *validator_});
+  chat::RegisterChatRoutes(router_, *chat_.routes);
 }
 
 Result<std::unique_ptr<Application>> Application::Create(const Config& config, Logger& logger) {

@@ -15,6 +15,9 @@
 #include "auth/user_repository.h"
 #include "auth/user_routes.h"
 #include "auth/user_service.h"
+#include "chat/routes.h"
+#include "chat/session_repository.h"
+#include "chat/session_service.h"
 #include "chatbots/api_key_routes.h"
 #include "chatbots/api_key_service.h"
 #include "chatbots/repository.h"
@@ -78,6 +81,13 @@ struct WebhookParts {
   std::unique_ptr<webhooks::WebhookRoutesDeps> routes;
 };
 
+// Widget chat sessions and their history.
+struct ChatParts {
+  std::unique_ptr<chat::ChatSessionRepository> sessions;
+  std::unique_ptr<chat::ChatSessionService> service;
+  std::unique_ptr<chat::ChatRoutesDeps> routes;
+};
+
 // Rate limiting: the backend (in process, or Redis behind the failure policy) and the limits.
 struct RateLimitParts {
   std::unique_ptr<ratelimit::MemoryRateLimiter> memory;
@@ -131,6 +141,7 @@ class Application {
   std::unique_ptr<outbound::CurlHttpClient> http_client_;
   AuthParts auth_;
   WebhookParts webhooks_;
+  ChatParts chat_;
   std::unique_ptr<outbound::SmtpMailer> mailer_;  // null without smtp.url
   std::string smtp_password_;                     // opened when given sealed
   std::unique_ptr<auth::Guard> guard_;

@@ -4,20 +4,12 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/ids.h"
+#include "storage/keyset.h"
 
 namespace studybot::auth {
 namespace {
 
 using storage::Value;
-
-// Cursors are "<created_at>|<id>" of the last record of a page (both plain ASCII).
-bool SplitCursor(const std::string& cursor, std::string* at, std::string* id) {
-  auto bar = cursor.find('|');
-  if (bar == std::string::npos || bar == 0 || bar + 1 >= cursor.size()) return false;
-  *at = cursor.substr(0, bar);
-  *id = cursor.substr(bar + 1);
-  return at->size() <= 32 && id->size() <= 64;
-}
 
 Value OrNull(const std::string& s) {
   return s.empty() ? Value() : Value(s);
@@ -59,14 +51,14 @@ Result<AuditPage> AuditLog::List(const AuditQuery& q) {
     params.emplace_back(q.to);
   }
   if (!q.cursor.empty()) {
-    std::string at, id;
-    if (!SplitCursor(q.cursor, &at, &id)) {
+    auto c = storage::ParseTimeCursor(q.cursor);
+    if (!c) {
       return Error::InvalidArgument("malformed cursor", {{"/cursor", "not a cursor we issued"}});
     }
     sql += " AND (created_at < ? OR (created_at = ? AND id < ?))";
-    params.emplace_back(at);
-    params.emplace_back(at);
-    params.emplace_back(id);
+    params.emplace_back(c->at);
+    params.emplace_back(c->at);
+    params.emplace_back(c->id);
   }
   sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
   params.emplace_back(int64_t{q.limit + 1});
@@ -77,7 +69,7 @@ Result<AuditPage> AuditLog::List(const AuditQuery& q) {
   for (const auto& r : rows->rows) {
     if (static_cast<int>(page.records.size()) == q.limit) {
       const auto& last = page.records.back();
-      page.next_cursor = last.created_at + "|" + last.id;
+      page.next_cursor = storage::MakeTimeCursor(last.created_at, last.id);
       break;
     }
     AuditRecord rec;

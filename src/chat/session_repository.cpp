@@ -1,0 +1,120 @@
+#include "chat/session_repository.h"
+
+#include <boost/json/serialize.hpp>
+
+#include "storage/keyset.h"
+
+namespace studybot::chat {
+namespace {
+
+using storage::Value;
+
+constexpr const char* kColumns =
+    "s.id, s.chatbot_id, s.visitor_id, s.ip, s.user_agent, s.started_at, s.last_activity_at, "
+    "s.message_count";
+
+ChatSession FromRow(const storage::Row& r) {
+  return {r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
+          r.GetString(4), r.GetString(5), r.GetString(6), r.GetInt(7)};
+}
+
+Value OrNull(const std::string& s) {
+  return s.empty() ? Value() : Value(s);
+}
+
+}  // namespace
+
+Status ChatSessionRepository::Insert(const ChatSession& s, const std::string& event_id) {
+  auto done = db_.InTransaction<bool>([&](storage::Connection& c) -> Result<bool> {
+    auto ins = c.Execute(
+        "INSERT INTO chat_sessions (id, chatbot_id, visitor_id, ip, user_agent, started_at, "
+        "last_activity_at, message_count) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+        {Value(s.id), Value(s.chatbot_id), OrNull(s.visitor_id), OrNull(s.ip), OrNull(s.user_agent),
+         Value(s.started_at), Value(s.last_activity_at)});
+    if (!ins.ok()) return ins.error();
+    boost::json::object meta{{"visitor_id", s.visitor_id.empty()
+                                                ? boost::json::value(nullptr)
+                                                : boost::json::value(s.visitor_id)}};
+    auto ev = c.Execute(
+        "INSERT INTO analytics_events (id, type, chatbot_id, session_id, user_id, created_at, "
+        "metadata) VALUES (?, 'session_started', ?, ?, NULL, ?, ?)",
+        {Value(event_id), Value(s.chatbot_id), Value(s.id), Value(s.started_at),
+         Value(boost::json::serialize(meta))});
+    if (!ev.ok()) return ev.error();
+    return true;
+  });
+  if (!done.ok()) return done.error();
+  return OkStatus();
+}
+
+Result<std::optional<ChatSession>> ChatSessionRepository::Find(const std::string& id) {
+  auto rows = db_.Query(std::string("SELECT ") + kColumns + " FROM chat_sessions s WHERE s.id = ?",
+                        {Value(id)});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::optional<ChatSession>();
+  return std::optional<ChatSession>(FromRow(rows->rows[0]));
+}
+
+Result<SessionPage> ChatSessionRepository::List(const SessionQuery& q) {
+  std::string sql = std::string("SELECT ") + kColumns + " FROM chat_sessions s";
+  std::vector<Value> params;
+  if (q.member) {
+    sql += " JOIN chatbot_members m ON m.chatbot_id = s.chatbot_id AND m.user_id = ?";
+    params.emplace_back(*q.member);
+  }
+  sql += " WHERE 1 = 1";
+  if (!q.chatbot_id.empty()) {
+    sql += " AND s.chatbot_id = ?";
+    params.emplace_back(q.chatbot_id);
+  }
+  if (!q.cursor.empty()) {
+    auto c = storage::ParseTimeCursor(q.cursor);
+    if (!c) {
+      return Error::InvalidArgument("malformed cursor", {{"/cursor", "not a cursor we issued"}});
+    }
+    sql += " AND (s.started_at < ? OR (s.started_at = ? AND s.id < ?))";
+    params.emplace_back(c->at);
+    params.emplace_back(c->at);
+    params.emplace_back(c->id);
+  }
+  sql += " ORDER BY s.started_at DESC, s.id DESC LIMIT ?";
+  params.emplace_back(int64_t{q.limit + 1});
+  auto rows = db_.Query(sql, params);
+  if (!rows.ok()) return rows.error();
+  SessionPage page;
+  for (const auto& r : rows->rows) {
+    if (static_cast<int>(page.items.size()) == q.limit) {
+      const auto& last = page.items.back();
+      page.next_cursor = storage::MakeTimeCursor(last.started_at, last.id);
+      break;
+    }
+    page.items.push_back(FromRow(r));
+  }
+  return page;
+}
+
+Result<std::vector<ChatMessage>> ChatSessionRepository::Messages(const std::string& session_id,
+                                                                 int limit) {
+  auto rows = db_.Query(
+      "SELECT id, session_id, type, content, created_at, feedback, response_time_ms, sources, "
+      "confidence FROM chat_messages WHERE session_id = ? ORDER BY created_at, id LIMIT ?",
+      {Value(session_id), Value(int64_t{limit})});
+  if (!rows.ok()) return rows.error();
+  std::vector<ChatMessage> out;
+  for (const auto& r : rows->rows) {
+    ChatMessage m;
+    m.id = r.GetString(0);
+    m.session_id = r.GetString(1);
+    m.type = r.GetString(2);
+    m.content = r.GetString(3);
+    m.created_at = r.GetString(4);
+    m.feedback = r.GetString(5);
+    if (!r.IsNull(6)) m.response_time_ms = r.GetInt(6);
+    m.sources = r.GetString(7);
+    if (!r.IsNull(8)) m.confidence = r.GetDouble(8);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace studybot::chat
