@@ -53,18 +53,22 @@ Application::Application(const Config& config, Logger& logger) : config_(config)
 
 void Application::Start() {
   webhooks_.deliverer->Start();
+  scraping_.runner->Start();
   server_->Start();
 }
 
 void Application::RunUntilSignal() {
   webhooks_.deliverer->Start();
+  scraping_.runner->Start();
   server_->RunUntilSignal();
+  scraping_.runner->Stop();
   webhooks_.deliverer->Stop();
 }
 
 Application::~Application() {
   // The server goes first: no request may run against parts that are being torn down.
   server_.reset();
+  if (scraping_.runner) scraping_.runner->Stop();
   if (webhooks_.deliverer) webhooks_.deliverer->Stop();
   if (workers_) workers_->Stop();
 }
@@ -187,6 +191,21 @@ void Application::BuildWebhooks() {
   events_.Attach(w.service.get());
 }
 
+void Application::BuildScraping() {
+  auto& s = scraping_;
+  s.repository = std::make_unique<scraping::ScrapingRepository>(*db_);
+  scraping::CrawlOptions crawl;
+  crawl.min_delay = config_.scraping.min_delay;
+  crawl.request_timeout = config_.outbound.request_timeout;
+  s.crawler = std::make_unique<scraping::Crawler>(*http_client_, *s.repository, clock_, crawl);
+  s.runner = std::make_unique<scraping::ScrapeJobRunner>(
+      *s.repository, *s.crawler, clock_, logger_, &events_,
+      scraping::JobRunnerOptions{config_.scraping.poll_interval, std::chrono::seconds(60)});
+  s.service = std::make_unique<scraping::ScrapingService>(*s.repository, *auth_.chatbot_service,
+                                                          *auth_.audit, clock_,
+                                                          [r = s.runner.get()] { r->Wake(); });
+}
+
 void Application::RegisterRoutes() {
   ops::RegisterOpsRoutes(router_, *ops_deps_);
   if (!config_.smtp.url.empty()) {
@@ -216,6 +235,9 @@ void Application::RegisterRoutes() {
   chat_.routes = std::make_unique<chat::ChatRoutesDeps>(
       chat::ChatRoutesDeps{*chat_.service, *guard_, *widget_guard_, *workers_, *validator_});
   chat::RegisterChatRoutes(router_, *chat_.routes);
+  scraping_.routes = std::make_unique<scraping::ScrapingRoutesDeps>(
+      scraping::ScrapingRoutesDeps{*scraping_.service, *guard_, *workers_, *validator_});
+  scraping::RegisterScrapingRoutes(router_, *scraping_.routes);
 }
 
 Result<std::unique_ptr<Application>> Application::Create(const Config& config, Logger& logger) {
@@ -243,6 +265,7 @@ Result<std::unique_ptr<Application>> Application::Create(const Config& config, L
   auto built = app->BuildAuth();
   if (!built.ok()) return built.error();
   app->BuildWebhooks();
+  app->BuildScraping();
   app->RegisterRoutes();
 
   auto cors = http::CorsPolicy::Create(config.http.cors_origins);

@@ -44,6 +44,11 @@
 #include "ratelimit/memory_rate_limiter.h"
 #include "ratelimit/redis_rate_limiter.h"
 #include "ratelimit/request_limits.h"
+#include "scraping/crawler.h"
+#include "scraping/job_runner.h"
+#include "scraping/repository.h"
+#include "scraping/routes.h"
+#include "scraping/service.h"
 #include "storage/database.h"
 #include "validation/validator.h"
 #include "webhooks/deliverer.h"
@@ -88,6 +93,15 @@ struct ChatParts {
   std::unique_ptr<chat::ChatRoutesDeps> routes;
 };
 
+// Scraping: sources, the crawler and the job runner.
+struct ScrapingParts {
+  std::unique_ptr<scraping::ScrapingRepository> repository;
+  std::unique_ptr<scraping::Crawler> crawler;
+  std::unique_ptr<scraping::ScrapeJobRunner> runner;
+  std::unique_ptr<scraping::ScrapingService> service;
+  std::unique_ptr<scraping::ScrapingRoutesDeps> routes;
+};
+
 // Rate limiting: the backend (in process, or Redis behind the failure policy) and the limits.
 struct RateLimitParts {
   std::unique_ptr<ratelimit::MemoryRateLimiter> memory;
@@ -111,6 +125,7 @@ class Application {
   chatbots::SecretStore& secrets() { return *auth_.secrets; }
   webhooks::WebhookService& webhooks() { return *webhooks_.service; }
   webhooks::WebhookDeliverer& webhook_deliverer() { return *webhooks_.deliverer; }
+  scraping::ScrapeJobRunner& scrape_runner() { return *scraping_.runner; }
   // Routes may be added until Start().
   http::Router& router() { return router_; }
 
@@ -125,6 +140,7 @@ class Application {
   Status BuildRateLimits();
   Status BuildAuth();
   void BuildWebhooks();
+  void BuildScraping();
   void RegisterRoutes();
 
   const Config& config_;
@@ -142,6 +158,7 @@ class Application {
   AuthParts auth_;
   WebhookParts webhooks_;
   ChatParts chat_;
+  ScrapingParts scraping_;
   std::unique_ptr<outbound::SmtpMailer> mailer_;  // null without smtp.url
   std::string smtp_password_;                     // opened when given sealed
   std::unique_ptr<auth::Guard> guard_;

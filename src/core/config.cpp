@@ -344,6 +344,10 @@ const std::vector<Setting>& Settings() {
       DurationSetting(
           "webhooks.poll_interval", [](auto& c) -> auto& { return c.webhooks.poll_interval; }),
       DurationSetting(
+          "scraping.min_delay", [](auto& c) -> auto& { return c.scraping.min_delay; }),
+      DurationSetting(
+          "scraping.poll_interval", [](auto& c) -> auto& { return c.scraping.poll_interval; }),
+      DurationSetting(
           "webhooks.retry_base", [](auto& c) -> auto& { return c.webhooks.retry_base; }),
   };
   return kSettings;

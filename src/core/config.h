@@ -141,6 +141,14 @@ struct WebhookConfig {
   std::chrono::milliseconds retry_base{30'000};
 };
 
+struct ScrapingConfig {
+  // Least time between two requests of a crawl to one site (robots.txt Crawl-delay may ask for
+  // more, up to 10 s).
+  std::chrono::milliseconds min_delay{500};
+  // How often the job runner looks for queued crawls when not woken by a trigger.
+  std::chrono::milliseconds poll_interval{2'000};
+};
+
 struct Config {
   // development or production. Production refuses to start without explicit secrets.
   std::string environment = "development";
@@ -158,6 +166,7 @@ struct Config {
   RateLimitConfig ratelimit;
   OutboundConfig outbound;
   WebhookConfig webhooks;
+  ScrapingConfig scraping;
   // AES-256-GCM keyring for secrets at rest: "k2:<base64url 32 bytes>,k1:<...>" (first = current).
   // Empty in development: generated into <data_dir>/encryption_key (0600). Required in production.
   std::string encryption_key;

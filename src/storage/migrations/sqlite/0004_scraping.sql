@@ -1,0 +1,38 @@
+-- 0004_scraping (SQLite): the sites a chatbot learns from and the crawl jobs that fetch them into
+-- scraped_content. Kept in step with mysql/0004_scraping.sql.
+
+CREATE TABLE scraping_sources (
+  id              TEXT PRIMARY KEY NOT NULL,
+  chatbot_id      TEXT NOT NULL REFERENCES chatbots (id) ON DELETE CASCADE,
+  url             TEXT NOT NULL,  -- normalised start URL; the crawl stays on its site
+  max_pages       INTEGER NOT NULL DEFAULT 100 CHECK (max_pages BETWEEN 1 AND 10000),
+  max_depth       INTEGER NOT NULL DEFAULT 3 CHECK (max_depth BETWEEN 0 AND 20),
+  created_by      TEXT REFERENCES users (id) ON DELETE SET NULL,
+  created_at      TEXT NOT NULL,
+  last_scraped_at TEXT,
+  UNIQUE (chatbot_id, url)
+);
+
+-- A queue in the database: any server process may claim a queued job (or one whose lease ran
+-- out: its worker died) by moving its lease ahead.
+CREATE TABLE scrape_jobs (
+  id              TEXT PRIMARY KEY NOT NULL,
+  chatbot_id      TEXT NOT NULL REFERENCES chatbots (id) ON DELETE CASCADE,
+  source_id       TEXT REFERENCES scraping_sources (id) ON DELETE SET NULL,  -- NULL: every source
+  status          TEXT NOT NULL DEFAULT 'queued'
+                  CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+  trigger_kind    TEXT NOT NULL DEFAULT 'manual' CHECK (trigger_kind IN ('manual', 'scheduled')),
+  requested_by    TEXT REFERENCES users (id) ON DELETE SET NULL,
+  pages_fetched   INTEGER NOT NULL DEFAULT 0,
+  pages_changed   INTEGER NOT NULL DEFAULT 0,
+  pages_unchanged INTEGER NOT NULL DEFAULT 0,
+  pages_skipped   INTEGER NOT NULL DEFAULT 0,
+  pages_failed    INTEGER NOT NULL DEFAULT 0,
+  error           TEXT,
+  created_at      TEXT NOT NULL,
+  started_at      TEXT,
+  finished_at     TEXT,
+  lease_until     TEXT
+);
+CREATE INDEX scrape_jobs_status ON scrape_jobs (status, created_at);
+CREATE INDEX scrape_jobs_chatbot ON scrape_jobs (chatbot_id, created_at);
