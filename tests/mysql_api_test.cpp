@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "api_client.h"
+#include "loopback_http_server.h"
 #include "mariadb_server.h"
 #include "test_server.h"
 
@@ -92,6 +93,112 @@ TEST(MysqlApiTest, AdminFlowsOnMariadb) {
   EXPECT_EQ(api.Get("/api/auth/me", bot).at("chatbot_ids").as_array().size(), 0u);
   EXPECT_EQ(api.Post("/api/auth/logout", nullptr, root).status, 204u);
   EXPECT_EQ(api.Get("/api/auth/me", root).status, 401u);
+}
+
+// Webhooks, widget chat sessions and scraping on MariaDB: delivery claims, the job queue's
+// locking, keyset pages and the page store on the MySQL dialect.
+TEST(MysqlApiTest, WebhooksChatAndScrapingOnMariadb) {
+  auto server = testutil::SharedMariadbServer();
+  if (!server.ok()) {
+    if (testutil::SkipMysqlTests()) GTEST_SKIP() << "STUDYBOT_TEST_SKIP_MYSQL=1";
+    FAIL() << server.error().message;
+  }
+  auto url = (*server)->FreshDatabase("features_flow");
+  ASSERT_TRUE(url.ok()) << url.error().message;
+  LoopbackHttpServer site([](const ReceivedRequest& r) {
+    if (r.method == "POST") return Reply{200, "", {}};
+    if (r.target == "/robots.txt") return Reply{404, "", {}};
+    if (r.target == "/") {
+      return Reply{200,
+                   "<title>Home</title><p>Admissions are open.</p><a href=/faq>FAQ</a>",
+                   {{"Content-Type", "text/html"}}};
+    }
+    if (r.target == "/faq") {
+      return Reply{200,
+                   "<title>FAQ</title><p>Fees are due in October.</p>",
+                   {{"Content-Type", "text/html"}, {"ETag", "\"faq1\""}}};
+    }
+    return Reply{404, "", {}};
+  });
+  TestServer app([&](Config& c) {
+    c.database.url = *url;
+    c.admin.email = "root@example.com";
+    c.admin.password = "correct horse battery";
+    c.outbound.allow_private_addresses = true;
+    c.scraping.min_delay = std::chrono::milliseconds(0);
+    c.scraping.poll_interval = std::chrono::milliseconds(50);
+    c.webhooks.poll_interval = std::chrono::milliseconds(50);
+  });
+  ApiClient api(app.port());
+  std::string root = api.Login("root@example.com", "correct horse battery");
+  std::string bot(
+      api.Post("/api/chatbots",
+               {{"name", "Campus"}, {"allowed_domains", {"https://campus.example.com"}}}, root)
+          .at("id")
+          .as_string());
+
+  auto hook = api.Post("/api/chatbots/" + bot + "/webhooks",
+                       {{"url", site.url("/hook")}, {"events", {"scraping.completed"}}}, root);
+  ASSERT_EQ(hook.status, 201u) << hook.raw.body();
+
+  // Chat sessions and their pages.
+  auto key = api.Post("/api/chatbots/" + bot + "/api-keys",
+                      {{"name", "w"}, {"kind", "publishable"}}, root);
+  std::vector<std::pair<std::string, std::string>> h = {
+      {"X-Api-Key", std::string(key.at("key").as_string())},
+      {"Origin", "https://campus.example.com"}};
+  std::string s1(api.Call(verb::post, "/api/chat/sessions", boost::json::object{}, {}, h)
+                     .at("id")
+                     .as_string());
+  ASSERT_EQ(api.Call(verb::post, "/api/chat/sessions", boost::json::object{}, {}, h).status, 201u);
+  EXPECT_EQ(api.Call(verb::get, "/api/chat/history/" + s1, nullptr, {}, h).status, 200u);
+  auto page = api.Get("/api/chat/sessions?limit=1", root);
+  ASSERT_EQ(page.at("items").as_array().size(), 1u);
+  auto next = api.Get(
+      "/api/chat/sessions?limit=1&cursor=" + std::string(page.at("next_cursor").as_string()), root);
+  ASSERT_EQ(next.at("items").as_array().size(), 1u);
+  EXPECT_NE(next.at("items").at(0).at("id"), page.at("items").at(0).at("id"));
+
+  // A crawl, then an incremental one.
+  ASSERT_EQ(
+      api.Post("/api/scraping/urls", {{"chatbot_id", bot}, {"url", site.url("/")}}, root).status,
+      201u);
+  auto crawl = [&]() -> boost::json::object {
+    auto t = api.Post("/api/scraping/trigger", {{"chatbot_id", bot}}, root);
+    EXPECT_EQ(t.status, 202u) << t.raw.body();
+    EXPECT_EQ(api.Post("/api/scraping/trigger", {{"chatbot_id", bot}}, root).status, 409u);
+    for (int i = 0; i < 600; ++i) {
+      auto st = api.Get("/api/scraping/status?chatbot_id=" + bot, root);
+      const auto& job = st.at("jobs").at(0).as_object();
+      if (job.at("status") == "succeeded" || job.at("status") == "failed") return job;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ADD_FAILURE() << "crawl did not finish";
+    return {};
+  };
+  auto first = crawl();
+  ASSERT_EQ(first.at("status").as_string(), "succeeded");
+  EXPECT_EQ(first.at("pages").at("changed").as_int64(), 2);
+  auto second = crawl();
+  EXPECT_EQ(second.at("pages").at("changed").as_int64(), 0);
+  EXPECT_EQ(second.at("pages").at("unchanged").as_int64(), 2);
+  EXPECT_EQ(api.Get("/api/scraping/status?chatbot_id=" + bot, root).at("pages").as_int64(), 2);
+
+  // Both crawls reached the webhook, signed and marked delivered.
+  std::string hook_id(hook.at("id").as_string());
+  for (int i = 0; i < 400; ++i) {
+    auto d = api.Get("/api/chatbots/" + bot + "/webhooks/" + hook_id + "/deliveries", root);
+    const auto& items = d.at("items").as_array();
+    if (items.size() == 2 && items[0].at("status") == "succeeded" &&
+        items[1].at("status") == "succeeded") {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  auto d = api.Get("/api/chatbots/" + bot + "/webhooks/" + hook_id + "/deliveries", root);
+  ASSERT_EQ(d.at("items").as_array().size(), 2u) << d.raw.body();
+  EXPECT_EQ(d.at("items").at(0).at("status").as_string(), "succeeded");
+  EXPECT_EQ(api.Delete("/api/chatbots/" + bot, root).status, 204u);  // cascades everything
 }
 
 }  // namespace
