@@ -154,6 +154,10 @@ Status Application::BuildAuth() {
                                     opened.error().message);
     }
     smtp_password_ = std::move(opened).value();
+  } else if (!smtp_password_.empty() && config_.environment == "production") {
+    logger_.Warn(
+        "smtp.password is given in plain text; seal it with `studybot secrets seal --name "
+        "smtp.password` so that the config and environment do not hold it readable");
   }
   guard_ =
       std::make_unique<auth::Guard>(*a.service, *workers_, rate_.limiter, rate_.limits.per_user);

@@ -1,15 +1,19 @@
 #include "chatbots/routes.h"
 
-#include "http/request_body.h"
-#include "http/responses.h"
+#include "auth/admin_call.h"
 
 namespace studybot::chatbots {
 namespace {
 
 namespace asio = boost::asio;
+using auth::Principal;
 using http::Fail;
 using http::RequestContext;
 using http::Response;
+
+Response One(const Chatbot& b) {
+  return http::JsonResponse(http::Status::ok, ChatbotJson(b));
+}
 
 ChatbotInput InputFrom(const boost::json::object& body) {
   ChatbotInput in;
@@ -51,78 +55,67 @@ void RegisterChatbotRoutes(http::Router& router, const ChatbotRoutesDeps& deps) 
 
   router.Add(http::Method::get, "/api/chatbots",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
                auto page = http::ReadPageParams(ctx.query);
-               if (!page.ok()) co_return Fail(ctx, page.error());
-               auto p = *who;
-               auto pg = *page;
-               auto job = [=] { return d->service.List(p, pg.limit, pg.cursor); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               boost::json::array items;
-               for (const auto& b : r->items)
-                 items.push_back(ChatbotJson(b));
-               co_return http::JsonResponse(http::Status::ok,
-                                            http::PageJson(std::move(items), r->next_cursor));
+               return auth::AdminCall(
+                   d->guard, d->workers, ctx,
+                   [d, page](const Principal& p) -> Result<ChatbotPage> {
+                     if (!page.ok()) return page.error();
+                     return d->service.List(p, page->limit, page->cursor);
+                   },
+                   [](const ChatbotPage& r) {
+                     boost::json::array items;
+                     for (const auto& b : r.items)
+                       items.push_back(ChatbotJson(b));
+                     return http::JsonResponse(http::Status::ok,
+                                               http::PageJson(std::move(items), r.next_cursor));
+                   });
              });
 
   router.Add(http::Method::post, "/api/chatbots",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto body = http::ReadBody(ctx.request, d->validator, "create_chatbot_request");
-               if (!body.ok()) co_return Fail(ctx, body.error());
-               auto in = InputFrom(*body);
-               auto p = *who;
                auto client = auth::ClientOf(ctx);
-               auto job = [=] { return d->service.Create(p, in, client); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               auto res = http::JsonResponse(http::Status::created, ChatbotJson(*r));
-               res.set(http::bhttp::field::location, "/api/chatbots/" + r->id);
-               co_return res;
+               return auth::AdminCallWithBody(
+                   d->guard, d->workers, d->validator, ctx, "create_chatbot_request",
+                   [d, client](const Principal& p, const boost::json::object& body) {
+                     return d->service.Create(p, InputFrom(body), client);
+                   },
+                   [](const Chatbot& b) {
+                     auto res = http::JsonResponse(http::Status::created, ChatbotJson(b));
+                     res.set(http::bhttp::field::location, "/api/chatbots/" + b.id);
+                     return res;
+                   });
              });
 
   router.Add(http::Method::get, "/api/chatbots/:id",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto p = *who;
                std::string id(ctx.Param("id"));
-               auto job = [=] { return d->service.Get(p, id); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               co_return http::JsonResponse(http::Status::ok, ChatbotJson(*r));
+               return auth::AdminCall(
+                   d->guard, d->workers, ctx,
+                   [d, id](const Principal& p) { return d->service.Get(p, id); }, One);
              });
 
   router.Add(http::Method::put, "/api/chatbots/:id",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto body = http::ReadBody(ctx.request, d->validator, "update_chatbot_request");
-               if (!body.ok()) co_return Fail(ctx, body.error());
-               auto in = InputFrom(*body);
-               auto p = *who;
                auto client = auth::ClientOf(ctx);
                std::string id(ctx.Param("id"));
-               auto job = [=] { return d->service.Update(p, id, in, client); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               co_return http::JsonResponse(http::Status::ok, ChatbotJson(*r));
+               return auth::AdminCallWithBody(
+                   d->guard, d->workers, d->validator, ctx, "update_chatbot_request",
+                   [d, client, id](const Principal& p, const boost::json::object& body) {
+                     return d->service.Update(p, id, InputFrom(body), client);
+                   },
+                   One);
              });
 
   router.Add(http::Method::delete_, "/api/chatbots/:id",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto p = *who;
                auto client = auth::ClientOf(ctx);
                std::string id(ctx.Param("id"));
-               auto job = [=] { return d->service.Delete(p, id, client); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               co_return Response{http::Status::no_content, 11};
+               return auth::AdminCall(
+                   d->guard, d->workers, ctx,
+                   [d, client, id](const Principal& p) { return d->service.Delete(p, id, client); },
+                   [] {
+                     return Response{http::Status::no_content, 11};
+                   });
              });
 
   // The widget's config: what it needs to draw itself, no secrets; cacheable with ETag. Called

@@ -1,14 +1,13 @@
 #include "scraping/routes.h"
 
-#include "http/request_body.h"
-#include "http/responses.h"
+#include "auth/admin_call.h"
 #include "scraping/job_runner.h"
 
 namespace studybot::scraping {
 namespace {
 
 namespace asio = boost::asio;
-using http::Fail;
+using auth::Principal;
 using http::RequestContext;
 using http::Response;
 
@@ -25,6 +24,18 @@ Result<std::string> ChatbotParam(const RequestContext& ctx, bool required) {
   return *id;
 }
 
+Response StatusJson(const ScrapingStatus& s) {
+  boost::json::array jobs;
+  for (const auto& j : s.jobs)
+    jobs.push_back(JobJson(j));
+  bool running = !s.jobs.empty() && (s.jobs[0].status == "queued" || s.jobs[0].status == "running");
+  return http::JsonResponse(http::Status::ok, {{"chatbot_id", s.chatbot_id},
+                                               {"pages", s.pages},
+                                               {"sources", s.sources},
+                                               {"running", running},
+                                               {"jobs", std::move(jobs)}});
+}
+
 }  // namespace
 
 void RegisterScrapingRoutes(http::Router& router, const ScrapingRoutesDeps& deps) {
@@ -32,90 +43,77 @@ void RegisterScrapingRoutes(http::Router& router, const ScrapingRoutesDeps& deps
 
   router.Add(http::Method::get, "/api/scraping/urls",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
                auto bot = ChatbotParam(ctx, false);
-               if (!bot.ok()) co_return Fail(ctx, bot.error());
-               auto p = *who;
-               auto id = *bot;
-               auto job = [=] { return d->service.ListSources(p, id); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               boost::json::array items;
-               for (const auto& s : *r)
-                 items.push_back(SourceJson(s));
-               co_return http::JsonResponse(http::Status::ok, {{"items", std::move(items)}});
+               return auth::AdminCall(
+                   d->guard, d->workers, ctx,
+                   [d, bot](const Principal& p) -> Result<std::vector<Source>> {
+                     if (!bot.ok()) return bot.error();
+                     return d->service.ListSources(p, *bot);
+                   },
+                   [](const std::vector<Source>& sources) {
+                     boost::json::array items;
+                     for (const auto& s : sources)
+                       items.push_back(SourceJson(s));
+                     return http::JsonResponse(http::Status::ok, {{"items", std::move(items)}});
+                   });
              });
 
   router.Add(http::Method::post, "/api/scraping/urls",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto body = http::ReadBody(ctx.request, d->validator, "create_scraping_url_request");
-               if (!body.ok()) co_return Fail(ctx, body.error());
-               NewSource in;
-               in.chatbot_id = body->at("chatbot_id").as_string();
-               in.url = body->at("url").as_string();
-               if (auto* v = body->if_contains("max_pages")) in.max_pages = v->as_int64();
-               if (auto* v = body->if_contains("max_depth")) in.max_depth = v->as_int64();
-               auto p = *who;
                auto client = auth::ClientOf(ctx);
-               auto job = [=] { return d->service.AddSource(p, in, client); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               co_return http::JsonResponse(http::Status::created, SourceJson(*r));
+               return auth::AdminCallWithBody(
+                   d->guard, d->workers, d->validator, ctx, "create_scraping_url_request",
+                   [d, client](const Principal& p, const boost::json::object& body) {
+                     NewSource in;
+                     in.chatbot_id = body.at("chatbot_id").as_string();
+                     in.url = body.at("url").as_string();
+                     if (auto* v = body.if_contains("max_pages")) in.max_pages = v->as_int64();
+                     if (auto* v = body.if_contains("max_depth")) in.max_depth = v->as_int64();
+                     return d->service.AddSource(p, in, client);
+                   },
+                   [](const Source& s) {
+                     return http::JsonResponse(http::Status::created, SourceJson(s));
+                   });
              });
 
-  router.Add(http::Method::delete_, "/api/scraping/urls/:id",
-             [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto p = *who;
-               auto client = auth::ClientOf(ctx);
-               std::string id(ctx.Param("id"));
-               auto job = [=] { return d->service.DeleteSource(p, id, client); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               co_return Response{http::Status::no_content, 11};
-             });
+  router.Add(
+      http::Method::delete_, "/api/scraping/urls/:id",
+      [d](RequestContext& ctx) -> asio::awaitable<Response> {
+        auto client = auth::ClientOf(ctx);
+        std::string id(ctx.Param("id"));
+        return auth::AdminCall(
+            d->guard, d->workers, ctx,
+            [d, client, id](const Principal& p) { return d->service.DeleteSource(p, id, client); },
+            [] {
+              return Response{http::Status::no_content, 11};
+            });
+      });
 
-  router.Add(http::Method::post, "/api/scraping/trigger",
-             [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto body = http::ReadBody(ctx.request, d->validator, "trigger_scraping_request");
-               if (!body.ok()) co_return Fail(ctx, body.error());
-               std::string bot(body->at("chatbot_id").as_string());
-               std::string source;
-               if (auto* v = body->if_contains("source_id")) source = v->as_string();
-               auto p = *who;
-               auto client = auth::ClientOf(ctx);
-               auto job = [=] { return d->service.Trigger(p, bot, source, client); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               co_return http::JsonResponse(http::Status::accepted, JobJson(*r));
-             });
+  router.Add(
+      http::Method::post, "/api/scraping/trigger",
+      [d](RequestContext& ctx) -> asio::awaitable<Response> {
+        auto client = auth::ClientOf(ctx);
+        return auth::AdminCallWithBody(
+            d->guard, d->workers, d->validator, ctx, "trigger_scraping_request",
+            [d, client](const Principal& p, const boost::json::object& body) {
+              std::string source;
+              if (auto* v = body.if_contains("source_id")) source = v->as_string();
+              return d->service.Trigger(p, std::string(body.at("chatbot_id").as_string()), source,
+                                        client);
+            },
+            [](const Job& j) { return http::JsonResponse(http::Status::accepted, JobJson(j)); });
+      });
 
   router.Add(http::Method::get, "/api/scraping/status",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
                auto bot = ChatbotParam(ctx, true);
-               if (!bot.ok()) co_return Fail(ctx, bot.error());
-               auto p = *who;
-               auto id = *bot;
-               auto job = [=] { return d->service.GetStatus(p, id); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               boost::json::array jobs;
-               for (const auto& j : r->jobs)
-                 jobs.push_back(JobJson(j));
-               boost::json::object out{
-                   {"chatbot_id", r->chatbot_id}, {"pages", r->pages}, {"sources", r->sources}};
-               out["running"] = !r->jobs.empty() &&
-                                (r->jobs[0].status == "queued" || r->jobs[0].status == "running");
-               out["jobs"] = std::move(jobs);
-               co_return http::JsonResponse(http::Status::ok, out);
+               return auth::AdminCall(
+                   d->guard, d->workers, ctx,
+                   [d, bot](const Principal& p) -> Result<ScrapingStatus> {
+                     if (!bot.ok()) return bot.error();
+                     return d->service.GetStatus(p, *bot);
+                   },
+                   StatusJson);
              });
 }
 

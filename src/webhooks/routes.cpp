@@ -1,13 +1,12 @@
 #include "webhooks/routes.h"
 
-#include "http/request_body.h"
-#include "http/responses.h"
+#include "auth/admin_call.h"
 
 namespace studybot::webhooks {
 namespace {
 
 namespace asio = boost::asio;
-using http::Fail;
+using auth::Principal;
 using http::RequestContext;
 using http::Response;
 
@@ -24,10 +23,14 @@ WebhookInput InputFrom(const boost::json::object& body) {
   return in;
 }
 
-boost::json::object WithSecret(const WebhookWithSecret& w) {
+Response WithSecret(http::Status status, const WebhookWithSecret& w) {
   auto o = WebhookJson(w.webhook);
   o["secret"] = w.secret;  // the only time the secret is shown
-  return o;
+  return http::JsonResponse(status, o);
+}
+
+Response One(const Webhook& w) {
+  return http::JsonResponse(http::Status::ok, WebhookJson(w));
 }
 
 }  // namespace
@@ -37,123 +40,113 @@ void RegisterWebhookRoutes(http::Router& router, const WebhookRoutesDeps& deps) 
 
   router.Add(http::Method::post, "/api/chatbots/:id/webhooks",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto body = http::ReadBody(ctx.request, d->validator, "create_webhook_request");
-               if (!body.ok()) co_return Fail(ctx, body.error());
-               auto in = InputFrom(*body);
-               auto p = *who;
                auto client = auth::ClientOf(ctx);
                std::string id(ctx.Param("id"));
-               auto job = [=] { return d->service.Create(p, id, in, client); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               co_return http::JsonResponse(http::Status::created, WithSecret(*r));
+               return auth::AdminCallWithBody(
+                   d->guard, d->workers, d->validator, ctx, "create_webhook_request",
+                   [d, client, id](const Principal& p, const boost::json::object& body) {
+                     return d->service.Create(p, id, InputFrom(body), client);
+                   },
+                   [](const WebhookWithSecret& w) { return WithSecret(http::Status::created, w); });
              });
 
   router.Add(http::Method::get, "/api/chatbots/:id/webhooks",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto p = *who;
                std::string id(ctx.Param("id"));
-               auto job = [=] { return d->service.List(p, id); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               boost::json::array items;
-               for (const auto& w : *r)
-                 items.push_back(WebhookJson(w));
-               co_return http::JsonResponse(http::Status::ok, {{"items", std::move(items)}});
+               return auth::AdminCall(
+                   d->guard, d->workers, ctx,
+                   [d, id](const Principal& p) { return d->service.List(p, id); },
+                   [](const std::vector<Webhook>& hooks) {
+                     boost::json::array items;
+                     for (const auto& w : hooks)
+                       items.push_back(WebhookJson(w));
+                     return http::JsonResponse(http::Status::ok, {{"items", std::move(items)}});
+                   });
              });
 
   router.Add(http::Method::get, "/api/chatbots/:id/webhooks/:webhook_id",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto p = *who;
                std::string id(ctx.Param("id"));
                std::string hook(ctx.Param("webhook_id"));
-               auto job = [=] { return d->service.Get(p, id, hook); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               co_return http::JsonResponse(http::Status::ok, WebhookJson(*r));
+               return auth::AdminCall(
+                   d->guard, d->workers, ctx,
+                   [d, id, hook](const Principal& p) { return d->service.Get(p, id, hook); }, One);
              });
 
   router.Add(http::Method::put, "/api/chatbots/:id/webhooks/:webhook_id",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto body = http::ReadBody(ctx.request, d->validator, "update_webhook_request");
-               if (!body.ok()) co_return Fail(ctx, body.error());
-               auto in = InputFrom(*body);
-               auto p = *who;
                auto client = auth::ClientOf(ctx);
                std::string id(ctx.Param("id"));
                std::string hook(ctx.Param("webhook_id"));
-               auto job = [=] { return d->service.Update(p, id, hook, in, client); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               co_return http::JsonResponse(http::Status::ok, WebhookJson(*r));
+               return auth::AdminCallWithBody(
+                   d->guard, d->workers, d->validator, ctx, "update_webhook_request",
+                   [d, client, id, hook](const Principal& p, const boost::json::object& body) {
+                     return d->service.Update(p, id, hook, InputFrom(body), client);
+                   },
+                   One);
              });
 
   router.Add(http::Method::delete_, "/api/chatbots/:id/webhooks/:webhook_id",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto p = *who;
                auto client = auth::ClientOf(ctx);
                std::string id(ctx.Param("id"));
                std::string hook(ctx.Param("webhook_id"));
-               auto job = [=] { return d->service.Delete(p, id, hook, client); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               co_return Response{http::Status::no_content, 11};
+               return auth::AdminCall(
+                   d->guard, d->workers, ctx,
+                   [d, client, id, hook](const Principal& p) {
+                     return d->service.Delete(p, id, hook, client);
+                   },
+                   [] {
+                     return Response{http::Status::no_content, 11};
+                   });
              });
 
   router.Add(http::Method::post, "/api/chatbots/:id/webhooks/:webhook_id/rotate-secret",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto p = *who;
                auto client = auth::ClientOf(ctx);
                std::string id(ctx.Param("id"));
                std::string hook(ctx.Param("webhook_id"));
-               auto job = [=] { return d->service.RotateSecret(p, id, hook, client); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               co_return http::JsonResponse(http::Status::ok, WithSecret(*r));
+               return auth::AdminCall(
+                   d->guard, d->workers, ctx,
+                   [d, client, id, hook](const Principal& p) {
+                     return d->service.RotateSecret(p, id, hook, client);
+                   },
+                   [](const WebhookWithSecret& w) { return WithSecret(http::Status::ok, w); });
              });
 
   router.Add(http::Method::post, "/api/chatbots/:id/webhooks/:webhook_id/test",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto p = *who;
                std::string id(ctx.Param("id"));
                std::string hook(ctx.Param("webhook_id"));
-               auto job = [=] { return d->service.SendTest(p, id, hook); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               co_return http::JsonResponse(http::Status::accepted, DeliveryJson(*r));
+               return auth::AdminCall(
+                   d->guard, d->workers, ctx,
+                   [d, id, hook](const Principal& p) { return d->service.SendTest(p, id, hook); },
+                   [](const Delivery& x) {
+                     return http::JsonResponse(http::Status::accepted, DeliveryJson(x));
+                   });
              });
 
   router.Add(http::Method::get, "/api/chatbots/:id/webhooks/:webhook_id/deliveries",
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               auto who = co_await d->guard.Authenticate(ctx);
-               if (!who.ok()) co_return Fail(ctx, who.error());
-               auto page = http::ReadPageParams(ctx.query, 100);
-               if (!page.ok()) co_return Fail(ctx, page.error());
-               auto p = *who;
-               int limit = page->limit;
                std::string id(ctx.Param("id"));
                std::string hook(ctx.Param("webhook_id"));
-               auto job = [=] { return d->service.Deliveries(p, id, hook, limit); };
-               auto r = co_await d->workers.Run(job);
-               if (!r.ok()) co_return Fail(ctx, r.error());
-               boost::json::array items;
-               for (const auto& x : *r)
-                 items.push_back(DeliveryJson(x));
-               co_return http::JsonResponse(http::Status::ok, {{"items", std::move(items)}});
+               auto page = http::ReadPageParams(ctx.query, 100);
+               return auth::AdminCall(
+                   d->guard, d->workers, ctx,
+                   [d, id, hook, page](const Principal& p) -> Result<std::vector<Delivery>> {
+                     if (!page.ok()) return page.error();
+                     if (!page->cursor.empty()) {
+                       return Error::InvalidArgument("deliveries take no cursor",
+                                                     {{"/cursor", "only the newest are listed"}});
+                     }
+                     return d->service.Deliveries(p, id, hook, page->limit);
+                   },
+                   [](const std::vector<Delivery>& list) {
+                     boost::json::array items;
+                     for (const auto& x : list)
+                       items.push_back(DeliveryJson(x));
+                     return http::JsonResponse(http::Status::ok, {{"items", std::move(items)}});
+                   });
              });
 }
 
