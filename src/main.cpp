@@ -141,8 +141,10 @@ int KeysRotate(const Config& config) {
   if (!n.ok()) return Fail(n.error().message);
   auto hooks = (*app)->webhooks().RotateAll();
   if (!hooks.ok()) return Fail(hooks.error().message);
-  std::cout << "re-sealed " << *n << " chatbot secret(s) and " << *hooks
-            << " webhook secret(s) under the current key\n";
+  auto system = (*app)->system_secrets().RotateAll();
+  if (!system.ok()) return Fail(system.error().message);
+  std::cout << "re-sealed " << *n << " chatbot secret(s), " << *hooks << " webhook secret(s) and "
+            << *system << " system secret(s) under the current key\n";
   return 0;
 }
 
@@ -160,6 +162,24 @@ int SecretsSeal(const Config& config, const std::string& name) {
   auto sealed = box->Seal(value, app::kSealedSmtpPassword);
   if (!sealed.ok()) return Fail(sealed.error().message);
   std::cout << *sealed << "\n";
+  return 0;
+}
+
+// `studybot secrets set --name smtp.password`: stores the secret read from standard input in the
+// database, sealed under the current encryption key (the server opens it at start).
+int SecretsSet(const Config& config, const std::string& name) {
+  std::string value;
+  std::getline(std::cin, value);
+  if (!value.empty() && value.back() == '\r') value.pop_back();
+  if (value.empty()) return Fail("nothing to store on standard input");
+  Logger logger(Logger::Options{LogLevel::kWarn, "stderr"});
+  Config quiet = config;
+  quiet.http.port = 0;
+  auto app = app::Application::Create(quiet, logger);
+  if (!app.ok()) return Fail(app.error().message);
+  auto st = (*app)->system_secrets().Set(name, value);
+  if (!st.ok()) return Fail(st.error().message);
+  std::cout << "stored " << name << " sealed in the database\n";
   return 0;
 }
 
@@ -220,6 +240,10 @@ int main(int argc, char** argv) {
   auto* secrets_seal = secrets->add_subcommand(
       "seal", "Seal a secret read from standard input (for STUDYBOT_SMTP_PASSWORD)");
   secrets_seal->add_option("--name", seal_name, "Which setting: smtp.password")->required();
+  std::string set_name;
+  auto* secrets_set = secrets->add_subcommand(
+      "set", "Store a secret read from standard input in the database, sealed (smtp.password)");
+  secrets_set->add_option("--name", set_name, "Which secret: smtp.password")->required();
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -232,6 +256,7 @@ int main(int argc, char** argv) {
   if (backup->parsed()) return Backup(*config, backup_to);
   if (keys_rotate->parsed()) return KeysRotate(*config);
   if (secrets_seal->parsed()) return SecretsSeal(*config, seal_name);
+  if (secrets_set->parsed()) return SecretsSet(*config, set_name);
   if (admin_create->parsed()) {
     return AdminCreate(*config, admin_email, admin_name, password_stdin);
   }

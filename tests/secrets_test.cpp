@@ -77,11 +77,12 @@ TEST(SecretsTest, SealedAtRestMaskedInTheApiAndRotated) {
                                             {"STUDYBOT_ENCRYPTION_KEY", ring}};
   auto rotate = RunProcess({kBinary, "keys", "rotate"}, env);
   EXPECT_EQ(rotate.exit_code, 0) << rotate.err;
-  EXPECT_NE(rotate.out.find("re-sealed 1 chatbot secret(s) and 1 webhook secret"),
+  EXPECT_NE(rotate.out.find("re-sealed 1 chatbot secret(s), 1 webhook secret(s) and 0 system"),
             std::string::npos)
       << rotate.out;
   auto again = RunProcess({kBinary, "keys", "rotate"}, env);
-  EXPECT_NE(again.out.find("re-sealed 0 chatbot secret(s) and 0 webhook secret"), std::string::npos)
+  EXPECT_NE(again.out.find("re-sealed 0 chatbot secret(s), 0 webhook secret(s) and 0 system"),
+            std::string::npos)
       << again.out;
   // Sealed under k2 now: readable with k2 alone.
   auto k2_only = ring.substr(0, ring.find(','));
@@ -130,6 +131,42 @@ TEST(SecretsTest, SealedSmtpPasswordIsOpenedAtStart) {
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("smtp.password"), std::string::npos) << e.what();
   }
+}
+
+TEST(SecretsTest, SmtpPasswordStoredSealedInTheDatabase) {
+  TempDir dir;
+  std::string ring = SecretBox::GenerateKeyring("k1");
+  std::map<std::string, std::string> env = {{"STUDYBOT_DATA_DIR", dir.path().string()},
+                                            {"STUDYBOT_ENCRYPTION_KEY", ring}};
+  auto set = RunProcess({kBinary, "secrets", "set", "--name", "smtp.password"}, env,
+                        "db-kept-smtp-password\n");
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  auto unknown = RunProcess({kBinary, "secrets", "set", "--name", "jwt.secret"}, env, "x\n");
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("unknown system secret"), std::string::npos) << unknown.err;
+  EXPECT_EQ(DatabaseFileBytes(dir.path().string()).find("db-kept-smtp-password"),
+            std::string::npos);
+
+  // Rotation re-seals it; the server opens it with the new key alone.
+  std::string ring2 = SecretBox::GenerateKeyring("k2") + "," + ring;
+  auto rotate = RunProcess({kBinary, "keys", "rotate"}, {{"STUDYBOT_DATA_DIR", dir.path().string()},
+                                                         {"STUDYBOT_ENCRYPTION_KEY", ring2}});
+  ASSERT_EQ(rotate.exit_code, 0) << rotate.err;
+  EXPECT_NE(rotate.out.find("and 1 system secret(s)"), std::string::npos) << rotate.out;
+
+  FakeSmtpServer smtp("mailer", "db-kept-smtp-password");
+  TestServer server([&](Config& c) {
+    c.data_dir = dir.path().string();
+    c.admin.email = "root@example.com";
+    c.admin.password = "correct horse battery";
+    c.encryption_key = ring2.substr(0, ring2.find(','));
+    c.smtp.url = smtp.url();
+    c.smtp.username = "mailer";
+    c.smtp.require_tls = false;
+  });
+  ApiClient api(server.port());
+  EXPECT_EQ(api.Post("/api/auth/password/forgot", {{"email", "root@example.com"}}).status, 202u);
+  EXPECT_EQ(smtp.WaitForMail().size(), 1u);  // authenticated with the stored password
 }
 
 }  // namespace

@@ -138,6 +138,7 @@ Status Application::BuildAuth() {
   if (!box.ok()) return box.error();
   a.secret_box = std::make_unique<SecretBox>(std::move(box).value());
   a.secrets = std::make_unique<chatbots::SecretStore>(*db_, *a.secret_box, clock_);
+  a.system_secrets = std::make_unique<SystemSecrets>(*db_, *a.secret_box, clock_);
   a.chatbots = std::make_unique<chatbots::ChatbotRepository>(*db_);
   a.chatbot_service = std::make_unique<chatbots::ChatbotService>(*a.chatbots, *a.secrets, *a.users,
                                                                  *a.audit, clock_, &events_);
@@ -146,8 +147,17 @@ Status Application::BuildAuth() {
       *a.api_keys, *a.chatbots, *a.chatbot_service, *a.audit, clock_, &events_);
   // The SMTP password may be given sealed ("v1.<key id>...", from `studybot secrets seal`), so
   // that config files and environments do not hold it in plain text.
+  // Or kept sealed in the database (`studybot secrets set --name smtp.password`), where `studybot
+  // keys rotate` re-seals it.
   smtp_password_ = config_.smtp.password;
-  if (StartsWith(smtp_password_, "v1.")) {
+  if (smtp_password_.empty() && !config_.smtp.url.empty()) {
+    auto stored = a.system_secrets->Get("smtp.password");
+    if (!stored.ok()) {
+      return Error::InvalidArgument("the stored SMTP password cannot be opened: " +
+                                    stored.error().message);
+    }
+    smtp_password_ = stored->value_or("");
+  } else if (StartsWith(smtp_password_, "v1.")) {
     auto opened = a.secret_box->Open(smtp_password_, kSealedSmtpPassword);
     if (!opened.ok()) {
       return Error::InvalidArgument("smtp.password (STUDYBOT_SMTP_PASSWORD): cannot open: " +

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "app/system_secrets.h"
 #include "auth/api_key_repository.h"
 #include "auth/audit_log.h"
 #include "auth/auth_service.h"
@@ -71,6 +72,7 @@ struct AuthParts {
   std::unique_ptr<auth::UserService> user_service;
   std::unique_ptr<SecretBox> secret_box;
   std::unique_ptr<chatbots::SecretStore> secrets;
+  std::unique_ptr<SystemSecrets> system_secrets;
   std::unique_ptr<chatbots::ChatbotRepository> chatbots;
   std::unique_ptr<chatbots::ChatbotService> chatbot_service;
   std::unique_ptr<auth::ApiKeyRepository> api_keys;
@@ -123,6 +125,7 @@ class Application {
   storage::Database& database() { return *db_; }
   auth::AuthService& auth() { return *auth_.service; }
   chatbots::SecretStore& secrets() { return *auth_.secrets; }
+  SystemSecrets& system_secrets() { return *auth_.system_secrets; }
   webhooks::WebhookService& webhooks() { return *webhooks_.service; }
   webhooks::WebhookDeliverer& webhook_deliverer() { return *webhooks_.deliverer; }
   scraping::ScrapeJobRunner& scrape_runner() { return *scraping_.runner; }

@@ -71,18 +71,16 @@ Result<int> SecretStore::RotateAll() {
     std::string bot = r.GetString(0);
     std::string name = r.GetString(1);
     std::string sealed = r.GetString(2);
-    if (!box_.NeedsRotation(sealed)) continue;
-    auto plain = box_.Open(sealed, Place(bot, name));
-    if (!plain.ok()) {
+    auto resealed = box_.Reseal(sealed, Place(bot, name));
+    if (!resealed.ok()) {
       return Error::Unavailable("cannot open secret " + name + " of chatbot " + bot + ": " +
-                                plain.error().message);
+                                resealed.error().message);
     }
-    auto resealed = box_.Seal(*plain, Place(bot, name));
-    if (!resealed.ok()) return resealed.error();
+    if (!*resealed) continue;
     // Only replace what we read: a concurrent Set wins.
     auto up = (*conn)->Execute(
         "UPDATE chatbot_secrets SET sealed = ? WHERE chatbot_id = ? AND name = ? AND sealed = ?",
-        {Value(*resealed), Value(bot), Value(name), Value(sealed)});
+        {Value(**resealed), Value(bot), Value(name), Value(sealed)});
     if (!up.ok()) return up.error();
     rotated += static_cast<int>(up->affected_rows);
   }

@@ -131,6 +131,16 @@ bool SecretBox::NeedsRotation(std::string_view sealed) const {
   return parts.size() != 3 || parts[1] != current_key_id();
 }
 
+Result<std::optional<std::string>> SecretBox::Reseal(std::string_view sealed,
+                                                     std::string_view associated_data) const {
+  if (!NeedsRotation(sealed)) return std::optional<std::string>();
+  auto plain = Open(sealed, associated_data);
+  if (!plain.ok()) return plain.error();
+  auto resealed = Seal(*plain, associated_data);
+  if (!resealed.ok()) return resealed.error();
+  return std::optional<std::string>(std::move(resealed).value());
+}
+
 std::string MaskSecret(std::string_view s) {
   std::size_t show = std::min<std::size_t>(4, s.size() / 4);
   if (show == 0) return "…";

@@ -7,6 +7,7 @@
 // `studybot keys rotate` can re-seal everything under a new key. Immutable; thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,9 @@ class SecretBox {
   Result<std::string> Open(std::string_view sealed, std::string_view associated_data) const;
   // True when `sealed` was not sealed under the current key.
   bool NeedsRotation(std::string_view sealed) const;
+  // `sealed` sealed again under the current key, or nullopt when it already is. Errors as Open.
+  Result<std::optional<std::string>> Reseal(std::string_view sealed,
+                                            std::string_view associated_data) const;
 
   const std::string& current_key_id() const { return keys_.front().id; }
 

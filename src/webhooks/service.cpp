@@ -255,15 +255,13 @@ Result<int> WebhookService::RotateAll() {
   if (!all.ok()) return all.error();
   int rotated = 0;
   for (const auto& [id, sealed] : *all) {
-    if (!box_.NeedsRotation(sealed)) continue;
-    auto plain = box_.Open(sealed, SecretPlace(id));
-    if (!plain.ok()) {
+    auto resealed = box_.Reseal(sealed, SecretPlace(id));
+    if (!resealed.ok()) {
       return Error::Unavailable("cannot open the secret of webhook " + id + ": " +
-                                plain.error().message);
+                                resealed.error().message);
     }
-    auto resealed = box_.Seal(*plain, SecretPlace(id));
-    if (!resealed.ok()) return resealed.error();
-    auto n = hooks_.ReplaceSealed(id, sealed, *resealed);
+    if (!*resealed) continue;
+    auto n = hooks_.ReplaceSealed(id, sealed, **resealed);
     if (!n.ok()) return n.error();
     rotated += static_cast<int>(*n);
   }
