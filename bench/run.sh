@@ -58,3 +58,11 @@ until curl -fs "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1; do
 done
 ready_ns=$(date +%s%N)
 echo "== restart to ready: $(( (ready_ns - start_ns) / 1000000 )) ms"
+
+# Page extraction (the crawler's HTML-to-text step) on the public article-extraction benchmark.
+if [ -x build/studybot_bench ]; then
+  kill -TERM $PID; wait $PID || true; PID=
+  echo "== page extraction (bench/extract_bench.cpp)"
+  build/studybot_bench --benchmark_filter='BM_Extract' --benchmark_min_time=2 2>&1 |
+    grep -E 'BM_|Run on|CPU'
+fi
