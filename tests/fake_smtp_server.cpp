@@ -29,19 +29,9 @@ FakeSmtpServer::FakeSmtpServer(std::string user, std::string password, std::stri
     : user_(std::move(user)),
       password_(std::move(password)),
       reject_(std::move(reject)),
-      acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
-  port_ = acceptor_.local_endpoint().port();
-  thread_ = std::thread([this] { Serve(); });
-}
+      listener_([this](asio::ip::tcp::socket& s) { Session(s); }) {}
 
-FakeSmtpServer::~FakeSmtpServer() {
-  stop_ = true;
-  boost::system::error_code ec;
-  // Wake the blocking accept with a connection of our own.
-  asio::ip::tcp::socket poke(ioc_);
-  poke.connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
-  thread_.join();
-}
+FakeSmtpServer::~FakeSmtpServer() = default;
 
 std::vector<ReceivedMail> FakeSmtpServer::Received() {
   std::lock_guard lock(mu_);
@@ -50,25 +40,11 @@ std::vector<ReceivedMail> FakeSmtpServer::Received() {
 
 std::vector<ReceivedMail> FakeSmtpServer::WaitForMail() {
   std::vector<ReceivedMail> mails;
-  for (int i = 0; i < 2000 && mails.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  WaitUntil([&] {
     mails = Received();
-  }
+    return !mails.empty();
+  });
   return mails;
-}
-
-void FakeSmtpServer::Serve() {
-  while (!stop_) {
-    asio::ip::tcp::socket s(ioc_);
-    boost::system::error_code ec;
-    acceptor_.accept(s, ec);
-    if (ec || stop_) return;
-    try {
-      Session(s);
-    } catch (const std::exception&) {
-      // client went away
-    }
-  }
 }
 
 void FakeSmtpServer::Session(asio::ip::tcp::socket& s) {

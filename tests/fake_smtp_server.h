@@ -2,14 +2,14 @@
 // thread. It records every accepted message.
 #pragma once
 
-#include <atomic>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+
+#include "loopback_listener.h"
 
 namespace studybot::testing {
 
@@ -25,24 +25,19 @@ class FakeSmtpServer {
   FakeSmtpServer(std::string user = {}, std::string password = {}, std::string reject = {});
   ~FakeSmtpServer();
 
-  uint16_t port() const { return port_; }
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  uint16_t port() const { return listener_.port(); }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port()); }
   std::vector<ReceivedMail> Received();
   // Polls until at least one message arrived (mail is sent after the HTTP answer) or ~10 s.
   std::vector<ReceivedMail> WaitForMail();
 
  private:
-  void Serve();
   void Session(boost::asio::ip::tcp::socket& s);
 
   std::string user_, password_, reject_;
-  boost::asio::io_context ioc_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
   std::mutex mu_;
   std::vector<ReceivedMail> received_;  // REQUIRES: mu_ held
-  std::thread thread_;
+  LoopbackListener listener_;           // last: serves until destroyed first
 };
 
 }  // namespace studybot::testing

@@ -25,20 +25,9 @@ std::string ReceivedRequest::Header(const std::string& lower_name) const {
 }
 
 LoopbackHttpServer::LoopbackHttpServer(Handler handler)
-    : handler_(std::move(handler)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
-  port_ = acceptor_.local_endpoint().port();
-  thread_ = std::thread([this] { Serve(); });
-}
+    : handler_(std::move(handler)), listener_([this](asio::ip::tcp::socket& s) { Session(s); }) {}
 
-LoopbackHttpServer::~LoopbackHttpServer() {
-  stop_ = true;
-  boost::system::error_code ec;
-  // Wake the blocking accept with a connection of our own.
-  asio::ip::tcp::socket poke(ioc_);
-  poke.connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
-  poke.close(ec);
-  thread_.join();
-}
+LoopbackHttpServer::~LoopbackHttpServer() = default;
 
 std::vector<ReceivedRequest> LoopbackHttpServer::Received() {
   std::lock_guard lock(mu_);
@@ -46,26 +35,12 @@ std::vector<ReceivedRequest> LoopbackHttpServer::Received() {
 }
 
 std::vector<ReceivedRequest> LoopbackHttpServer::WaitFor(std::size_t n) {
-  auto got = Received();
-  for (int i = 0; i < 2000 && got.size() < n; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::vector<ReceivedRequest> got;
+  WaitUntil([&] {
     got = Received();
-  }
+    return got.size() >= n;
+  });
   return got;
-}
-
-void LoopbackHttpServer::Serve() {
-  while (!stop_) {
-    asio::ip::tcp::socket s(ioc_);
-    boost::system::error_code ec;
-    acceptor_.accept(s, ec);
-    if (ec || stop_) return;
-    try {
-      Session(s);
-    } catch (const std::exception&) {
-      // the client went away
-    }
-  }
 }
 
 void LoopbackHttpServer::Session(asio::ip::tcp::socket& s) {

@@ -3,7 +3,6 @@
 // webhook receiver, or a web site for the crawler.
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -11,8 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+
+#include "loopback_listener.h"
 
 namespace studybot::testing {
 
@@ -37,26 +37,21 @@ class LoopbackHttpServer {
   explicit LoopbackHttpServer(Handler handler);
   ~LoopbackHttpServer();
 
-  uint16_t port() const { return port_; }
+  uint16_t port() const { return listener_.port(); }
   std::string url(const std::string& path = "/") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    return "http://127.0.0.1:" + std::to_string(port()) + path;
   }
   std::vector<ReceivedRequest> Received();
   // Polls until at least `n` requests arrived or ~10 s passed; returns what arrived.
   std::vector<ReceivedRequest> WaitFor(std::size_t n);
 
  private:
-  void Serve();
   void Session(boost::asio::ip::tcp::socket& s);
 
   Handler handler_;
-  boost::asio::io_context ioc_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
   std::mutex mu_;
   std::vector<ReceivedRequest> received_;  // REQUIRES: mu_ held
-  std::thread thread_;
+  LoopbackListener listener_;              // last: serves until destroyed first
 };
 
 }  // namespace studybot::testing
