@@ -11,19 +11,16 @@ namespace {
 
 using storage::Value;
 
-Value OrNull(const std::string& s) {
-  return s.empty() ? Value() : Value(s);
-}
-
 }  // namespace
 
 Status AuditLog::Record(const AuditActor& actor, const AuditEntry& entry) {
   auto r = db_.Execute(
       "INSERT INTO audit_logs (id, created_at, actor_id, actor_email, action, target_type, "
       "target_id, ip, user_agent, request_id, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {Value(NewUuid()), Value(FormatRfc3339Millis(clock_.Now())), OrNull(actor.user_id),
-       OrNull(actor.email), Value(entry.action), OrNull(entry.target_type), OrNull(entry.target_id),
-       OrNull(actor.ip), OrNull(actor.user_agent.substr(0, 512)), OrNull(actor.request_id),
+      {Value(NewUuid()), Value(FormatRfc3339Millis(clock_.Now())), storage::OrNull(actor.user_id),
+       storage::OrNull(actor.email), Value(entry.action), storage::OrNull(entry.target_type),
+       storage::OrNull(entry.target_id), storage::OrNull(actor.ip),
+       storage::OrNull(actor.user_agent.substr(0, 512)), storage::OrNull(actor.request_id),
        Value(boost::json::serialize(entry.summary))});
   if (!r.ok()) return r.error();
   return OkStatus();

@@ -18,10 +18,6 @@ ChatSession FromRow(const storage::Row& r) {
           r.GetString(4), r.GetString(5), r.GetString(6), r.GetInt(7)};
 }
 
-Value OrNull(const std::string& s) {
-  return s.empty() ? Value() : Value(s);
-}
-
 }  // namespace
 
 Status ChatSessionRepository::Insert(const ChatSession& s, const std::string& event_id) {
@@ -29,8 +25,8 @@ Status ChatSessionRepository::Insert(const ChatSession& s, const std::string& ev
     auto ins = c.Execute(
         "INSERT INTO chat_sessions (id, chatbot_id, visitor_id, ip, user_agent, started_at, "
         "last_activity_at, message_count) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-        {Value(s.id), Value(s.chatbot_id), OrNull(s.visitor_id), OrNull(s.ip), OrNull(s.user_agent),
-         Value(s.started_at), Value(s.last_activity_at)});
+        {Value(s.id), Value(s.chatbot_id), storage::OrNull(s.visitor_id), storage::OrNull(s.ip),
+         storage::OrNull(s.user_agent), Value(s.started_at), Value(s.last_activity_at)});
     if (!ins.ok()) return ins.error();
     boost::json::object meta{{"visitor_id", s.visitor_id.empty()
                                                 ? boost::json::value(nullptr)

@@ -14,10 +14,6 @@ constexpr const char* kJobColumns =
     "id, chatbot_id, source_id, status, trigger_kind, requested_by, pages_fetched, pages_changed, "
     "pages_unchanged, pages_skipped, pages_failed, error, created_at, started_at, finished_at";
 
-Value OrNull(const std::string& s) {
-  return s.empty() ? Value() : Value(s);
-}
-
 Source SourceFromRow(const storage::Row& r) {
   return {r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt(3),
           r.GetInt(4),    r.GetString(5), r.GetString(6), r.GetString(7)};
@@ -46,7 +42,7 @@ Status ScrapingRepository::InsertSource(const Source& s) {
       "INSERT INTO scraping_sources (id, chatbot_id, url, max_pages, max_depth, created_by, "
       "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       {Value(s.id), Value(s.chatbot_id), Value(s.url), Value(s.max_pages), Value(s.max_depth),
-       OrNull(s.created_by), Value(s.created_at)});
+       storage::OrNull(s.created_by), Value(s.created_at)});
   if (!r.ok()) {
     if (r.error().code == ErrorCode::kConflict) {
       return Error::Conflict("this chatbot already has that URL").WithSlug("duplicate_url");
@@ -120,8 +116,8 @@ Status ScrapingRepository::InsertJob(const Job& j) {
     auto ins = c.Execute(
         "INSERT INTO scrape_jobs (id, chatbot_id, source_id, status, trigger_kind, requested_by, "
         "created_at) VALUES (?, ?, ?, 'queued', ?, ?, ?)",
-        {Value(j.id), Value(j.chatbot_id), OrNull(j.source_id), Value(j.trigger),
-         OrNull(j.requested_by), Value(j.created_at)});
+        {Value(j.id), Value(j.chatbot_id), storage::OrNull(j.source_id), Value(j.trigger),
+         storage::OrNull(j.requested_by), Value(j.created_at)});
     if (!ins.ok()) return ins.error();
     return true;
   });
@@ -185,7 +181,7 @@ Status ScrapingRepository::FinishJob(const Job& j) {
       "UPDATE scrape_jobs SET status = ?, error = ?, finished_at = ?, lease_until = NULL, "
       "pages_fetched = ?, pages_changed = ?, pages_unchanged = ?, pages_skipped = ?, "
       "pages_failed = ? WHERE id = ?",
-      {Value(j.status), OrNull(j.error.substr(0, 1000)), Value(j.finished_at),
+      {Value(j.status), storage::OrNull(j.error.substr(0, 1000)), Value(j.finished_at),
        Value(j.counts.fetched), Value(j.counts.changed), Value(j.counts.unchanged),
        Value(j.counts.skipped), Value(j.counts.failed), Value(j.id)});
   if (!r.ok()) return r.error();
@@ -224,15 +220,16 @@ Status ScrapingRepository::UpsertPage(const PageWrite& p) {
           ? db_.Execute(
                 "UPDATE scraped_content SET title = ?, content = ?, content_hash = ?, etag = ?, "
                 "last_modified = ?, last_scraped = ?, is_active = 1, updated_at = ? WHERE id = ?",
-                {Value(p.title), Value(p.content), Value(p.content_hash), OrNull(p.etag),
-                 OrNull(p.last_modified), Value(p.now), Value(p.now), Value((*existing)->id)})
+                {Value(p.title), Value(p.content), Value(p.content_hash), storage::OrNull(p.etag),
+                 storage::OrNull(p.last_modified), Value(p.now), Value(p.now),
+                 Value((*existing)->id)})
           : db_.Execute(
                 "INSERT INTO scraped_content (id, chatbot_id, url, title, content, content_hash, "
                 "etag, last_modified, last_scraped, is_active, created_at, updated_at) VALUES (?, "
                 "?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
                 {Value(NewUuid()), Value(p.chatbot_id), Value(p.url), Value(p.title),
-                 Value(p.content), Value(p.content_hash), OrNull(p.etag), OrNull(p.last_modified),
-                 Value(p.now), Value(p.now), Value(p.now)});
+                 Value(p.content), Value(p.content_hash), storage::OrNull(p.etag),
+                 storage::OrNull(p.last_modified), Value(p.now), Value(p.now), Value(p.now)});
   if (!r.ok()) return r.error();
   return OkStatus();
 }

@@ -32,6 +32,11 @@ const char* DialectName(Dialect d);
 // A bound parameter or a column value. NULL is std::monostate.
 using Value = std::variant<std::monostate, int64_t, double, std::string>;
 
+// NULL for "", the text otherwise: optional text columns.
+inline Value OrNull(const std::string& s) {
+  return s.empty() ? Value() : Value(s);
+}
+
 struct Row {
   std::vector<Value> values;
 

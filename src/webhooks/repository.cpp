@@ -58,10 +58,6 @@ Delivery DeliveryFromRow(const storage::Row& r, std::size_t at = 0) {
   return d;
 }
 
-Value OptionalText(const std::string& s) {
-  return s.empty() ? Value() : Value(s);
-}
-
 }  // namespace
 
 bool Webhook::Wants(const std::string& event) const {
@@ -74,7 +70,7 @@ Status WebhookRepository::Insert(const Webhook& w, const std::string& sealed) {
       "INSERT INTO webhooks (id, chatbot_id, url, events, secret_sealed, secret_hint, is_active, "
       "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {Value(w.id), Value(w.chatbot_id), Value(w.url), Value(EventsText(w.events)), Value(sealed),
-       Value(w.secret_hint), Value(int64_t{w.active ? 1 : 0}), OptionalText(w.created_by),
+       Value(w.secret_hint), Value(int64_t{w.active ? 1 : 0}), storage::OrNull(w.created_by),
        Value(w.created_at), Value(w.updated_at)});
   if (!r.ok()) return r.error();
   return OkStatus();
@@ -173,8 +169,8 @@ Status WebhookRepository::SaveAttempt(const Delivery& d) {
       "UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, "
       "response_status = ?, last_error = ?, delivered_at = ? WHERE id = ?",
       {Value(d.status), Value(d.attempts), Value(d.next_attempt_at),
-       d.response_status ? Value(*d.response_status) : Value(), OptionalText(d.last_error),
-       OptionalText(d.delivered_at), Value(d.id)});
+       d.response_status ? Value(*d.response_status) : Value(), storage::OrNull(d.last_error),
+       storage::OrNull(d.delivered_at), Value(d.id)});
   if (!r.ok()) return r.error();
   return OkStatus();
 }
