@@ -135,6 +135,7 @@ int KeysRotate(const Config& config) {
   Logger logger(Logger::Options{LogLevel::kWarn, "stderr"});
   Config quiet = config;
   quiet.http.port = 0;
+  quiet.smtp.url.clear();  // no mail is sent, and the stored SMTP password is rotated, not used
   auto app = app::Application::Create(quiet, logger);
   if (!app.ok()) return Fail(app.error().message);
   auto n = (*app)->secrets().RotateAll();
@@ -175,6 +176,7 @@ int SecretsSet(const Config& config, const std::string& name) {
   Logger logger(Logger::Options{LogLevel::kWarn, "stderr"});
   Config quiet = config;
   quiet.http.port = 0;
+  quiet.smtp.url.clear();  // so that a stored password that no longer opens can be replaced
   auto app = app::Application::Create(quiet, logger);
   if (!app.ok()) return Fail(app.error().message);
   auto st = (*app)->system_secrets().Set(name, value);

@@ -110,8 +110,12 @@ TEST(MysqlApiTest, WebhooksChatAndScrapingOnMariadb) {
     if (r.target == "/robots.txt") return Reply{404, "", {}};
     if (r.target == "/") {
       return Reply{200,
-                   "<title>Home</title><p>Admissions are open.</p><a href=/faq>FAQ</a>",
+                   "<title>Home</title><p>Admissions are open.</p><a href=/faq>FAQ</a>"
+                   "<a href=/latin1.txt>Old notes</a>",
                    {{"Content-Type", "text/html"}}};
+    }
+    if (r.target == "/latin1.txt") {  // not UTF-8: stored cleaned, not refused by utf8mb4
+      return Reply{200, "Caf\xE9 hours: 8 to 18.", {{"Content-Type", "text/plain"}}};
     }
     if (r.target == "/faq") {
       return Reply{200,
@@ -150,7 +154,10 @@ TEST(MysqlApiTest, WebhooksChatAndScrapingOnMariadb) {
   std::string s1(api.Call(verb::post, "/api/chat/sessions", boost::json::object{}, {}, h)
                      .at("id")
                      .as_string());
-  ASSERT_EQ(api.Call(verb::post, "/api/chat/sessions", boost::json::object{}, {}, h).status, 201u);
+  auto odd_agent = h;
+  odd_agent.emplace_back("User-Agent", "Mozilla/5.0 (caf\xE9)");  // not UTF-8
+  ASSERT_EQ(api.Call(verb::post, "/api/chat/sessions", boost::json::object{}, {}, odd_agent).status,
+            201u);
   EXPECT_EQ(api.Call(verb::get, "/api/chat/history/" + s1, nullptr, {}, h).status, 200u);
   auto page = api.Get("/api/chat/sessions?limit=1", root);
   ASSERT_EQ(page.at("items").as_array().size(), 1u);
@@ -178,11 +185,11 @@ TEST(MysqlApiTest, WebhooksChatAndScrapingOnMariadb) {
   };
   auto first = crawl();
   ASSERT_EQ(first.at("status").as_string(), "succeeded");
-  EXPECT_EQ(first.at("pages").at("changed").as_int64(), 2);
+  EXPECT_EQ(first.at("pages").at("changed").as_int64(), 3);
   auto second = crawl();
   EXPECT_EQ(second.at("pages").at("changed").as_int64(), 0);
-  EXPECT_EQ(second.at("pages").at("unchanged").as_int64(), 2);
-  EXPECT_EQ(api.Get("/api/scraping/status?chatbot_id=" + bot, root).at("pages").as_int64(), 2);
+  EXPECT_EQ(second.at("pages").at("unchanged").as_int64(), 3);
+  EXPECT_EQ(api.Get("/api/scraping/status?chatbot_id=" + bot, root).at("pages").as_int64(), 3);
 
   // Both crawls reached the webhook, signed and marked delivered.
   std::string hook_id(hook.at("id").as_string());

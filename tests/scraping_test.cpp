@@ -49,6 +49,11 @@ class Site {
                        "<a href=/notes.txt>Notes</a> <a href=/logo.png>Logo</a>"));
     }
     if (r.target == "/about") {
+      if (about_noindex_) {
+        return Page(
+            "<html><head><meta name=robots content=noindex></head><body><p>Moved "
+            "to print.</p></body></html>");
+      }
       if (r.Header("if-none-match") == "\"about-v1\"") return Reply{304, "", {}};
       auto reply = Page(Html("About us",
                              "<p>We teach &amp; research since 1901.</p>"
@@ -81,6 +86,7 @@ class Site {
 
   LoopbackHttpServer server_;
   std::atomic<bool> deep_gone_{false};
+  std::atomic<bool> about_noindex_{false};
   std::atomic<bool> hold_{false};
   std::promise<void> release_;
   std::shared_future<void> gate_ = release_.get_future().share();
@@ -215,6 +221,14 @@ TEST_F(ScrapingTest, ReCrawlsAreIncrementalAndGonePagesAreDropped) {
     conditional = conditional || r.Header("if-none-match") == "\"about-v1\"";
   }
   EXPECT_TRUE(conditional);
+
+  // A page the site now marks noindex is withdrawn.
+  site_.about_noindex_ = true;
+  ASSERT_EQ(CrawlOnce().at("status").as_string(), "succeeded");
+  EXPECT_TRUE(Content(site_.server_.url("/about")).empty());
+  // Its text, still served at /dup, is no longer a duplicate: kept from there.
+  EXPECT_FALSE(Content(site_.server_.url("/dup")).empty());
+  EXPECT_EQ(Pages(), 3);  // /, /notes.txt, /dup
 }
 
 TEST_F(ScrapingTest, OneCrawlPerChatbotAtATime) {
@@ -236,6 +250,11 @@ TEST_F(ScrapingTest, ValidatesInputAndAccess) {
   EXPECT_EQ(AddUrl("https://user:pw@example.com/").status, 400u);
   EXPECT_EQ(AddUrl("not a url").status, 400u);
   EXPECT_EQ(AddUrl("https://example.com/", 99).status, 400u);
+  std::string long_path;
+  for (int i = 0; i < 700; ++i)
+    long_path += "\xC3\xA9";  // 700 characters, 4200 once percent-encoded
+  auto too_long = AddUrl("https://example.com/" + long_path);
+  EXPECT_EQ(too_long.status, 400u) << too_long.raw.body();
   EXPECT_EQ(
       api_.Post("/api/scraping/urls", {{"chatbot_id", "nope"}, {"url", "https://a.com/"}}, root_)
           .status,

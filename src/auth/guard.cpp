@@ -1,12 +1,16 @@
 #include "auth/guard.h"
 
+#include "core/strings.h"
+
 #include "http/request_body.h"
 #include "ratelimit/request_limits.h"
 
 namespace studybot::auth {
 
 ClientInfo ClientOf(const http::RequestContext& ctx) {
-  return {ctx.client_ip, std::string(ctx.request[http::bhttp::field::user_agent]), ctx.request_id};
+  // Headers may carry any bytes; the user agent is stored (sessions, audit) in utf8mb4 columns.
+  return {ctx.client_ip, CleanUtf8(ctx.request[http::bhttp::field::user_agent], 512),
+          ctx.request_id};
 }
 
 boost::asio::awaitable<Result<Principal>> Guard::Authenticate(const http::RequestContext& ctx) {

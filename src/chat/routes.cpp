@@ -46,7 +46,7 @@ void RegisterChatRoutes(http::Router& router, const ChatRoutesDeps& deps) {
                in.chatbot_id = access->chatbot.id;
                if (auto* v = body->if_contains("visitor_id")) in.visitor_id = v->as_string();
                in.ip = ctx.client_ip;
-               in.user_agent = std::string(ctx.request[http::bhttp::field::user_agent]);
+               in.user_agent = auth::ClientOf(ctx).user_agent;
                auto job = [=] { return d->sessions.Start(in); };
                auto r = co_await d->workers.Run(job);
                if (!r.ok()) co_return Fail(ctx, r.error());

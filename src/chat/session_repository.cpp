@@ -1,5 +1,7 @@
 #include "chat/session_repository.h"
 
+#include <algorithm>
+
 #include <boost/json/serialize.hpp>
 
 #include "storage/keyset.h"
@@ -93,7 +95,8 @@ Result<std::vector<ChatMessage>> ChatSessionRepository::Messages(const std::stri
                                                                  int limit) {
   auto rows = db_.Query(
       "SELECT id, session_id, type, content, created_at, feedback, response_time_ms, sources, "
-      "confidence FROM chat_messages WHERE session_id = ? ORDER BY created_at, id LIMIT ?",
+      "confidence FROM chat_messages WHERE session_id = ? ORDER BY created_at DESC, id DESC "
+      "LIMIT ?",
       {Value(session_id), Value(int64_t{limit})});
   if (!rows.ok()) return rows.error();
   std::vector<ChatMessage> out;
@@ -110,6 +113,7 @@ Result<std::vector<ChatMessage>> ChatSessionRepository::Messages(const std::stri
     if (!r.IsNull(8)) m.confidence = r.GetDouble(8);
     out.push_back(std::move(m));
   }
+  std::reverse(out.begin(), out.end());  // the newest `limit`, oldest first
   return out;
 }
 

@@ -55,7 +55,7 @@ class ChatSessionRepository {
   Result<std::optional<ChatSession>> Find(const std::string& id);
   // kInvalidArgument for a malformed cursor.
   Result<SessionPage> List(const SessionQuery& query);
-  // Oldest first; at most `limit`.
+  // The newest `limit` messages, oldest first.
   Result<std::vector<ChatMessage>> Messages(const std::string& session_id, int limit);
 
  private:

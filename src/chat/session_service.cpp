@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "core/ids.h"
+#include "core/strings.h"
 
 namespace studybot::chat {
 
@@ -43,7 +44,7 @@ Result<ChatSession> ChatSessionService::Start(const SessionStart& in) {
   s.chatbot_id = in.chatbot_id;
   s.visitor_id = in.visitor_id;
   s.ip = in.ip;
-  s.user_agent = in.user_agent.substr(0, 1024);
+  s.user_agent = CleanUtf8(in.user_agent, 1024);
   s.started_at = s.last_activity_at = FormatRfc3339Millis(clock_.Now());
   auto st = sessions_.Insert(s, NewUuid());
   if (!st.ok()) return st.error();

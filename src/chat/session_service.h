@@ -43,6 +43,7 @@ class ChatSessionService {
   Result<SessionPage> List(const auth::Principal& who, const std::string& chatbot_id, int limit,
                            const std::string& cursor);
 
+  // History shows the newest messages of a session, up to this many.
   static constexpr int kMaxHistoryMessages = 500;
 
  private:

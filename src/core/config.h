@@ -133,7 +133,8 @@ struct OutboundConfig {
 };
 
 struct WebhookConfig {
-  // Attempts per delivery before it is marked failed (backoff: 30 s, 2 min, 10 min, 1 h, 6 h...).
+  // Attempts per delivery before it is marked failed (waits of retry_base x 4^n: 30 s, 2 min,
+  // 8 min, 32 min, 2 h 8 min, then 6 h at most).
   int max_attempts = 6;
   // How often the deliverer looks for due deliveries when it is not woken by a new event.
   std::chrono::milliseconds poll_interval{2'000};

@@ -16,6 +16,8 @@ namespace {
 
 // Bounds the frontier so a site of millions of links cannot exhaust memory.
 constexpr std::size_t kMaxFrontier = 50'000;
+// The longest URL the page store keeps (scraped_content.url); longer links are not followed.
+constexpr std::size_t kMaxStoredUrl = 2048;
 
 struct Pending {
   std::string url;
@@ -78,8 +80,10 @@ Status Crawler::Crawl(const Source& source, JobCounts& counts, const CrawlProgre
   }
   auto delay = options_.min_delay;
   if (auto asked = robots.crawl_delay_seconds()) {
-    auto ms = std::chrono::milliseconds(static_cast<int64_t>(*asked * 1000));
-    delay = std::clamp(ms, options_.min_delay, std::max(options_.min_delay, options_.max_delay));
+    // Clamped as a double first: a site may ask for anything, 1e16 seconds included.
+    double max_ms = static_cast<double>(std::max(options_.min_delay, options_.max_delay).count());
+    double ms = std::clamp(*asked * 1000.0, 0.0, max_ms);
+    delay = std::max(options_.min_delay, std::chrono::milliseconds(static_cast<int64_t>(ms)));
   }
 
   std::deque<Pending> frontier{{*start, 0}};
@@ -100,6 +104,10 @@ Status Crawler::Crawl(const Source& source, JobCounts& counts, const CrawlProgre
     if (!robots.Allowed(PathAndQuery(next.url))) {
       counts.skipped++;
       if (next.url == *start) robots_refused_start = true;
+      // Stored by an earlier crawl, now refused by the site: no longer used.
+      auto st =
+          repo_.DeactivatePage(source.chatbot_id, next.url, FormatRfc3339Millis(clock_.Now()));
+      if (!st.ok()) return st;
       continue;
     }
     if (!progress(counts)) break;
@@ -148,9 +156,17 @@ Status Crawler::Crawl(const Source& source, JobCounts& counts, const CrawlProgre
       counts.failed++;
       continue;
     }
+    // A page stored before that is no longer one we keep (moved off the site, noindex, not
+    // text any more) is deactivated.
+    auto withdraw = [&]() -> Status {
+      counts.skipped++;
+      if (!*stored) return OkStatus();
+      return repo_.DeactivatePage(source.chatbot_id, next.url, now);
+    };
     auto final_url = NormalizeUrl(res->final_url.empty() ? next.url : res->final_url);
-    if (!final_url || !SameSite(*start, *final_url)) {
-      counts.skipped++;  // redirected off the site
+    if (!final_url || !SameSite(*start, *final_url) || final_url->size() > kMaxStoredUrl) {
+      auto st = withdraw();  // redirected off the site
+      if (!st.ok()) return st;
       continue;
     }
     if (*final_url != next.url && !seen.insert(*final_url).second) continue;  // done already
@@ -166,21 +182,24 @@ Status Crawler::Crawl(const Source& source, JobCounts& counts, const CrawlProgre
       page.nofollow = extracted.nofollow;
     } else if (res->content_type == "text/plain") {
       page.title = TitleFromUrl(page.url);
-      page.text = std::string(Trim(res->body));
+      page.text = CleanUtf8(Trim(res->body));  // any charset may come; the store wants UTF-8
     } else {
-      counts.skipped++;
+      auto st = withdraw();
+      if (!st.ok()) return st;
       continue;
     }
 
     if (next.depth < source.max_depth && !page.nofollow) {
       for (auto& link : page.links) {
         if (frontier.size() >= kMaxFrontier) break;
-        if (!SameSite(*start, link) || !seen.insert(link).second) continue;
+        if (link.size() > kMaxStoredUrl || !SameSite(*start, link)) continue;
+        if (!seen.insert(link).second) continue;
         frontier.push_back({std::move(link), next.depth + 1});
       }
     }
     if (page.noindex || page.text.empty()) {
-      counts.skipped++;
+      auto st = withdraw();
+      if (!st.ok()) return st;
       continue;
     }
     std::string hash = Sha256Hex(page.text);
@@ -205,9 +224,15 @@ Status Crawler::Crawl(const Source& source, JobCounts& counts, const CrawlProgre
       continue;
     }
     if (page.title.empty()) page.title = TitleFromUrl(page.url);
-    auto st = repo_.UpsertPage({source.chatbot_id, page.url, page.title.substr(0, 1000), page.text,
-                                hash, etag.substr(0, 255), last_modified.substr(0, 64), now});
-    if (!st.ok()) return st;
+    auto st = repo_.UpsertPage({source.chatbot_id, page.url, CleanUtf8(page.title, 1000),
+                                CleanUtf8(page.text), hash, CleanUtf8(etag, 255),
+                                CleanUtf8(last_modified, 64), now});
+    if (!st.ok()) {
+      // One page the store refuses is one failed page; a database that is gone ends the crawl.
+      if (st.error().code == ErrorCode::kUnavailable) return st;
+      counts.failed++;
+      continue;
+    }
     counts.changed++;
   }
   if (robots_refused_start && counts.fetched == 0) {

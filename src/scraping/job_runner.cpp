@@ -51,7 +51,14 @@ bool ScrapeJobRunner::Stopping() {
 
 void ScrapeJobRunner::Loop() {
   for (;;) {
-    bool ran = RunOnce();
+    bool ran = false;
+    try {
+      ran = RunOnce();
+    } catch (const std::exception& e) {
+      // A job that throws (out of memory on a huge page...) must not take the server down; it is
+      // claimed again after its lease.
+      logger_.Error("scrape job aborted", {{"error", e.what()}});
+    }
     std::unique_lock lock(mu_);
     if (stop_) return;
     if (!ran) cv_.wait_for(lock, options_.poll_interval, [this] { return stop_ || woken_; });
@@ -99,8 +106,14 @@ void ScrapeJobRunner::Run(Job& job) {
     job.counts = counts;
     if (Stopping() || lost) break;
     if (!st.ok()) {
+      std::string why = st.error().message;
+      if (st.error().code == ErrorCode::kInternal) {
+        // Database and other internal messages are for the log, not for admins or webhooks.
+        logger_.Error("scrape job failed", {{"job_id", job.id}, {"error", why}});
+        why = "internal error (see the server log)";
+      }
       if (!errors.empty()) errors += "; ";
-      errors += source.url + ": " + st.error().message;
+      errors += source.url + ": " + why;
     }
     (void)repo_.MarkSourceScraped(source.id, FormatRfc3339Millis(clock_.Now()));
   }
@@ -114,8 +127,12 @@ void ScrapeJobRunner::Run(Job& job) {
   job.status = errors.empty() ? "succeeded" : "failed";
   job.error = errors;
   job.finished_at = FormatRfc3339Millis(clock_.Now());
-  auto st = repo_.FinishJob(job);
-  if (!st.ok()) logger_.Warn("scrape job outcome not saved", {{"error", st.error().message}});
+  auto saved = repo_.FinishJob(job);
+  if (!saved.ok()) {
+    logger_.Warn("scrape job outcome not saved", {{"error", saved.error().message}});
+    return;
+  }
+  if (!*saved) return;  // another runner holds it now: its outcome counts
   logger_.Info("scrape job finished", {{"job_id", job.id},
                                        {"status", job.status},
                                        {"fetched", job.counts.fetched},

@@ -1,6 +1,7 @@
 #include "scraping/repository.h"
 
 #include "core/ids.h"
+#include "core/strings.h"
 
 namespace studybot::scraping {
 namespace {
@@ -155,12 +156,18 @@ Result<std::optional<Job>> ScrapingRepository::ClaimJob(const std::string& now,
   for (const auto& r : rows->rows) {
     std::string id = r.GetString(0);
     // Only one claimant sees the row as it read it.
+    std::string token = NewUuid();
     auto claimed = db_.Execute(
-        "UPDATE scrape_jobs SET status = 'running', lease_until = ?, started_at = COALESCE("
-        "started_at, ?) WHERE id = ? AND status = ? AND COALESCE(lease_until, '') = ?",
-        {Value(lease_until), Value(now), Value(id), Value(r.GetString(1)), Value(r.GetString(2))});
+        "UPDATE scrape_jobs SET status = 'running', lease_until = ?, claimed_by = ?, started_at = "
+        "COALESCE(started_at, ?) WHERE id = ? AND status = ? AND COALESCE(lease_until, '') = ?",
+        {Value(lease_until), Value(token), Value(now), Value(id), Value(r.GetString(1)),
+         Value(r.GetString(2))});
     if (!claimed.ok()) return claimed.error();
-    if (claimed->affected_rows == 1) return FindJob(id);
+    if (claimed->affected_rows == 1) {
+      auto job = FindJob(id);
+      if (job.ok() && *job) (*job)->claim = token;
+      return job;
+    }
   }
   return std::optional<Job>();
 }
@@ -169,23 +176,24 @@ Result<bool> ScrapingRepository::Heartbeat(const Job& j, const std::string& leas
   auto r = db_.Execute(
       "UPDATE scrape_jobs SET lease_until = ?, pages_fetched = ?, pages_changed = ?, "
       "pages_unchanged = ?, pages_skipped = ?, pages_failed = ? WHERE id = ? AND status = "
-      "'running'",
+      "'running' AND claimed_by = ?",
       {Value(lease_until), Value(j.counts.fetched), Value(j.counts.changed),
-       Value(j.counts.unchanged), Value(j.counts.skipped), Value(j.counts.failed), Value(j.id)});
+       Value(j.counts.unchanged), Value(j.counts.skipped), Value(j.counts.failed), Value(j.id),
+       Value(j.claim)});
   if (!r.ok()) return r.error();
   return r->affected_rows == 1;
 }
 
-Status ScrapingRepository::FinishJob(const Job& j) {
+Result<bool> ScrapingRepository::FinishJob(const Job& j) {
   auto r = db_.Execute(
       "UPDATE scrape_jobs SET status = ?, error = ?, finished_at = ?, lease_until = NULL, "
-      "pages_fetched = ?, pages_changed = ?, pages_unchanged = ?, pages_skipped = ?, "
-      "pages_failed = ? WHERE id = ?",
-      {Value(j.status), storage::OrNull(j.error.substr(0, 1000)), Value(j.finished_at),
+      "claimed_by = NULL, pages_fetched = ?, pages_changed = ?, pages_unchanged = ?, "
+      "pages_skipped = ?, pages_failed = ? WHERE id = ? AND claimed_by = ?",
+      {Value(j.status), storage::OrNull(CleanUtf8(j.error, 1000)), Value(j.finished_at),
        Value(j.counts.fetched), Value(j.counts.changed), Value(j.counts.unchanged),
-       Value(j.counts.skipped), Value(j.counts.failed), Value(j.id)});
+       Value(j.counts.skipped), Value(j.counts.failed), Value(j.id), Value(j.claim)});
   if (!r.ok()) return r.error();
-  return OkStatus();
+  return r->affected_rows == 1;
 }
 
 Result<std::optional<StoredPage>> ScrapingRepository::FindPage(const std::string& chatbot_id,

@@ -42,6 +42,7 @@ struct Job {
   std::string created_at;
   std::string started_at;
   std::string finished_at;
+  std::string claim;  // the claim token while a runner holds the job
 };
 
 // What is stored of one page, as the crawler needs it for conditional requests.
@@ -83,11 +84,14 @@ class ScrapingRepository {
   Result<std::optional<Job>> FindJob(const std::string& id);
   // Newest first.
   Result<std::vector<Job>> ListJobs(const std::string& chatbot_id, int limit);
-  // Claims the oldest queued job, or a running one whose lease ran out, for `lease_until`.
+  // Claims the oldest queued job, or a running one whose lease ran out, for `lease_until`, under
+  // a new claim token (returned in Job::claim).
   Result<std::optional<Job>> ClaimJob(const std::string& now, const std::string& lease_until);
-  // Extends the lease and saves the counts so far; false when the job is no longer ours.
+  // Extends the lease and saves the counts so far; false when the job is no longer ours (claimed
+  // again by another runner after our lease ran out, or deleted with its source).
   Result<bool> Heartbeat(const Job& job, const std::string& lease_until);
-  Status FinishJob(const Job& job);
+  // Saves the outcome; false when the job is no longer ours.
+  Result<bool> FinishJob(const Job& job);
 
   Result<std::optional<StoredPage>> FindPage(const std::string& chatbot_id, const std::string& url);
   // True when another active page of the chatbot (another URL) has this text.

@@ -32,6 +32,10 @@ Result<Source> ScrapingService::AddSource(const auth::Principal& who, const NewS
     return Error::InvalidArgument("url is not an http(s) URL we can crawl",
                                   {{"/url", "an absolute http or https URL without credentials"}});
   }
+  if (url->size() > 2048) {  // percent-encoding may lengthen it past what is stored
+    return Error::InvalidArgument("url is too long once normalised",
+                                  {{"/url", "at most 2048 characters, percent-encoded"}});
+  }
   Source s;
   s.id = NewUuid();
   s.chatbot_id = in.chatbot_id;

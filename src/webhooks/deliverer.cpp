@@ -41,7 +41,13 @@ void WebhookDeliverer::Wake() {
 
 void WebhookDeliverer::Loop() {
   for (;;) {
-    int sent = RunOnce();
+    int sent = 0;
+    try {
+      sent = RunOnce();
+    } catch (const std::exception& e) {
+      // Claimed deliveries are retried after their lease; the server goes on.
+      logger_.Error("webhook deliveries aborted", {{"error", e.what()}});
+    }
     std::unique_lock lock(mu_);
     if (stop_) return;
     // A full batch means more may be due: go on at once.

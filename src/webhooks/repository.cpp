@@ -141,13 +141,14 @@ Result<std::vector<DueDelivery>> WebhookRepository::ClaimDue(const std::string& 
                                                              int limit) {
   auto conn = db_.Acquire();
   if (!conn.ok()) return conn.error();
+  // Deliveries of a webhook switched off wait (they go out if it is switched on again); test
+  // deliveries go out anyway.
   auto rows = (*conn)->Query(
-      std::string("SELECT d.") +
-          "id, d.webhook_id, d.event, d.payload, d.status, d.attempts, "
-          "d.next_attempt_at, d.response_status, d.last_error, d.created_at, d.delivered_at, "
-          "w.url, w.secret_sealed FROM webhook_deliveries d JOIN webhooks w ON w.id = "
-          "d.webhook_id WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY "
-          "d.next_attempt_at LIMIT ?",
+      "SELECT d.id, d.webhook_id, d.event, d.payload, d.status, d.attempts, d.next_attempt_at, "
+      "d.response_status, d.last_error, d.created_at, d.delivered_at, w.url, w.secret_sealed "
+      "FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.status = "
+      "'pending' AND d.next_attempt_at <= ? AND (w.is_active = 1 OR d.event = 'webhook.test') "
+      "ORDER BY d.next_attempt_at LIMIT ?",
       {Value(now), Value(int64_t{limit})});
   if (!rows.ok()) return rows.error();
   std::vector<DueDelivery> out;

@@ -12,9 +12,10 @@ namespace {
 
 constexpr std::string_view kSecretPrefix = "whsec_";
 
-// http(s) URL with a host and no credentials. Where it may point (not private addresses) is
+// http(s) URL with a host and no credentials; returns "scheme://host[:port]" (what the audit log
+// keeps: paths and queries may hold tokens). Where it may point (not private addresses) is
 // checked on every delivery by the outbound client, because DNS can change after this check.
-Status CheckUrl(const std::string& url) {
+Result<std::string> CheckUrl(const std::string& url) {
   std::string copy(url);  // Boost.URL 1.81 may read a string_view past its end
   auto u = boost::urls::parse_absolute_uri(copy);
   if (!u) return Error::InvalidArgument("url is not an absolute URL", {{"/url", "not a URL"}});
@@ -27,7 +28,8 @@ Status CheckUrl(const std::string& url) {
     return Error::InvalidArgument("url must not hold credentials",
                                   {{"/url", "credentials in URLs are refused"}});
   }
-  return OkStatus();
+  std::string origin = scheme + "://" + ToLower(std::string(u->encoded_host_and_port()));
+  return origin;
 }
 
 std::string NewSecret() {
@@ -106,8 +108,8 @@ Result<WebhookWithSecret> WebhookService::Create(const auth::Principal& who,
                                                  const auth::ClientInfo& client) {
   auto bot = chatbots_.Find(who, chatbot_id);
   if (!bot.ok()) return bot.error();
-  auto url_ok = CheckUrl(in.url.value_or(""));
-  if (!url_ok.ok()) return url_ok.error();
+  auto origin = CheckUrl(in.url.value_or(""));
+  if (!origin.ok()) return origin.error();
   Webhook w;
   w.id = NewUuid();
   w.chatbot_id = chatbot_id;
@@ -122,7 +124,7 @@ Result<WebhookWithSecret> WebhookService::Create(const auth::Principal& who,
   if (!sealed.ok()) return sealed.error();
   auto st = hooks_.Insert(w, *sealed);
   if (!st.ok()) return st.error();
-  Audit(who, client, "webhook.create", w, {{"url_host", w.url.substr(0, w.url.find('/', 8))}});
+  Audit(who, client, "webhook.create", w, {{"url_origin", *origin}});
   return WebhookWithSecret{std::move(w), std::move(secret)};
 }
 
@@ -146,8 +148,8 @@ Result<Webhook> WebhookService::Update(const auth::Principal& who, const std::st
   Webhook w = std::move(hook).value();
   boost::json::array changed;
   if (in.url) {
-    auto url_ok = CheckUrl(*in.url);
-    if (!url_ok.ok()) return url_ok.error();
+    auto origin = CheckUrl(*in.url);
+    if (!origin.ok()) return origin.error();
     w.url = *in.url;
     changed.emplace_back("url");
   }

@@ -36,12 +36,13 @@ CREATE TABLE IF NOT EXISTS scrape_jobs (
   started_at      VARCHAR(32) NULL,
   finished_at     VARCHAR(32) NULL,
   lease_until     VARCHAR(32) NULL,
+  claimed_by      VARCHAR(64) NULL,
   KEY scrape_jobs_status (status, created_at),
   KEY scrape_jobs_chatbot (chatbot_id, created_at),
   CONSTRAINT scrape_jobs_chatbot_fk FOREIGN KEY (chatbot_id) REFERENCES chatbots (id)
     ON DELETE CASCADE,
   CONSTRAINT scrape_jobs_source_fk FOREIGN KEY (source_id) REFERENCES scraping_sources (id)
-    ON DELETE SET NULL,
+    ON DELETE CASCADE,
   CONSTRAINT scrape_jobs_requested_by_fk FOREIGN KEY (requested_by) REFERENCES users (id)
     ON DELETE SET NULL,
   CONSTRAINT scrape_jobs_status_check CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),

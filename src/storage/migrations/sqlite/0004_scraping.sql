@@ -14,11 +14,12 @@ CREATE TABLE scraping_sources (
 );
 
 -- A queue in the database: any server process may claim a queued job (or one whose lease ran
--- out: its worker died) by moving its lease ahead.
+-- out: its worker died) by moving its lease ahead under a claim token of its own.
 CREATE TABLE scrape_jobs (
   id              TEXT PRIMARY KEY NOT NULL,
   chatbot_id      TEXT NOT NULL REFERENCES chatbots (id) ON DELETE CASCADE,
-  source_id       TEXT REFERENCES scraping_sources (id) ON DELETE SET NULL,  -- NULL: every source
+  -- NULL: every source. A job of one source goes with it (a running one stops).
+  source_id       TEXT REFERENCES scraping_sources (id) ON DELETE CASCADE,
   status          TEXT NOT NULL DEFAULT 'queued'
                   CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
   trigger_kind    TEXT NOT NULL DEFAULT 'manual' CHECK (trigger_kind IN ('manual', 'scheduled')),
@@ -32,7 +33,8 @@ CREATE TABLE scrape_jobs (
   created_at      TEXT NOT NULL,
   started_at      TEXT,
   finished_at     TEXT,
-  lease_until     TEXT
+  lease_until     TEXT,
+  claimed_by      TEXT  -- random token of the claim: only its holder may update the job
 );
 CREATE INDEX scrape_jobs_status ON scrape_jobs (status, created_at);
 CREATE INDEX scrape_jobs_chatbot ON scrape_jobs (chatbot_id, created_at);
