@@ -101,6 +101,7 @@ class ScrapingTest : public ::testing::Test {
           c.outbound.allow_private_addresses = allow_private;
           c.scraping.min_delay = std::chrono::milliseconds(0);
           c.scraping.poll_interval = std::chrono::milliseconds(50);
+          c.scraping.schedule_check = std::chrono::milliseconds(50);
         }),
         api_(server_.port()) {
     root_ = api_.Login(kRoot, kRootPassword);
@@ -297,6 +298,48 @@ TEST_F(ScrapingTest, ValidatesInputAndAccess) {
   EXPECT_EQ(
       api_.Get("/api/audit-logs?action=scraping.url_delete", root_).at("items").as_array().size(),
       1u);
+}
+
+TEST_F(ScrapingTest, SourcesWithAScheduleAreReCrawledWhenDue) {
+  auto added = api_.Post(
+      "/api/scraping/urls",
+      {{"chatbot_id", bot_}, {"url", site_.server_.url("/")}, {"recrawl_hours", 24}}, root_);
+  ASSERT_EQ(added.status, 201u) << added.raw.body();
+  EXPECT_EQ(added.at("recrawl_hours").as_int64(), 24);
+  std::string source(added.at("id").as_string());
+  auto jobs = [&] {
+    return api_.Get("/api/scraping/status?chatbot_id=" + bot_, root_).at("jobs").as_array();
+  };
+  auto finished = [&](std::size_t n) {
+    for (int i = 0; i < 600; ++i) {
+      auto j = jobs();
+      if (j.size() >= n && j[0].at("status") != "queued" && j[0].at("status") != "running") {
+        return j;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ADD_FAILURE() << "no scheduled crawl";
+    return jobs();
+  };
+  // Never crawled: due at once, without a trigger.
+  auto first = finished(1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].at("trigger").as_string(), "scheduled");
+  EXPECT_EQ(first[0].at("status").as_string(), "succeeded");
+  EXPECT_EQ(first[0].at("source_id").as_string(), source);
+  EXPECT_EQ(Pages(), 4);
+  // Not due again before its interval: several scheduler passes queue nothing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(jobs().size(), 1u);
+  // Last crawled 25 hours ago: due.
+  auto aged = server_.app().database().Execute(
+      "UPDATE scraping_sources SET last_scraped_at = ? WHERE id = ?",
+      {FormatRfc3339Millis(std::chrono::system_clock::now() - std::chrono::hours(25)), source});
+  ASSERT_TRUE(aged.ok());
+  auto second = finished(2);
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(second[0].at("trigger").as_string(), "scheduled");
+  EXPECT_EQ(second[0].at("pages").at("changed").as_int64(), 0);  // incremental
 }
 
 class ScrapingGuardTest : public ScrapingTest {

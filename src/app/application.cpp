@@ -214,7 +214,8 @@ void Application::BuildScraping() {
   s.crawler = std::make_unique<scraping::Crawler>(*http_client_, *s.repository, clock_, crawl);
   s.runner = std::make_unique<scraping::ScrapeJobRunner>(
       *s.repository, *s.crawler, clock_, logger_, &events_,
-      scraping::JobRunnerOptions{config_.scraping.poll_interval, std::chrono::seconds(60)});
+      scraping::JobRunnerOptions{config_.scraping.poll_interval, std::chrono::seconds(60),
+                                 config_.scraping.schedule_check});
   s.service = std::make_unique<scraping::ScrapingService>(*s.repository, *auth_.chatbot_service,
                                                           *auth_.audit, clock_,
                                                           [r = s.runner.get()] { r->Wake(); });

@@ -348,6 +348,8 @@ const std::vector<Setting>& Settings() {
       DurationSetting(
           "scraping.poll_interval", [](auto& c) -> auto& { return c.scraping.poll_interval; }),
       DurationSetting(
+          "scraping.schedule_check", [](auto& c) -> auto& { return c.scraping.schedule_check; }),
+      DurationSetting(
           "webhooks.retry_base", [](auto& c) -> auto& { return c.webhooks.retry_base; }),
   };
   return kSettings;

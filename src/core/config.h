@@ -148,6 +148,8 @@ struct ScrapingConfig {
   std::chrono::milliseconds min_delay{500};
   // How often the job runner looks for queued crawls when not woken by a trigger.
   std::chrono::milliseconds poll_interval{2'000};
+  // How often it looks for sources whose scheduled re-crawl (recrawl_hours) is due.
+  std::chrono::milliseconds schedule_check{60'000};
 };
 
 struct Config {

@@ -1,5 +1,7 @@
 #include "scraping/job_runner.h"
 
+#include "core/ids.h"
+
 namespace studybot::scraping {
 
 boost::json::object JobJson(const Job& j) {
@@ -53,6 +55,11 @@ void ScrapeJobRunner::Loop() {
   for (;;) {
     bool ran = false;
     try {
+      auto mono = clock_.Monotonic();
+      if (mono - last_schedule_check_ >= options_.schedule_check) {
+        last_schedule_check_ = mono;
+        EnqueueDue();
+      }
       ran = RunOnce();
     } catch (const std::exception& e) {
       // A job that throws (out of memory on a huge page...) must not take the server down; it is
@@ -77,6 +84,33 @@ bool ScrapeJobRunner::RunOnce() {
   if (!*job) return false;
   Run(**job);
   return true;
+}
+
+int ScrapeJobRunner::EnqueueDue() {
+  auto sources = repo_.ScheduledSources(1000);
+  if (!sources.ok()) {
+    logger_.Warn("scheduled crawls not checked", {{"error", sources.error().message}});
+    return 0;
+  }
+  auto now = clock_.Now();
+  int queued = 0;
+  for (const auto& s : *sources) {
+    if (!s.last_scraped_at.empty()) {
+      auto last = ParseRfc3339(s.last_scraped_at);
+      if (last && *last + std::chrono::hours(s.recrawl_hours) > now) continue;
+    }
+    auto busy = repo_.HasActiveJob(s.chatbot_id);
+    if (!busy.ok() || *busy) continue;
+    Job j;
+    j.id = NewUuid();
+    j.chatbot_id = s.chatbot_id;
+    j.source_id = s.id;
+    j.trigger = "scheduled";
+    j.created_at = FormatRfc3339Millis(now);
+    auto st = repo_.InsertJob(j);  // kConflict: another runner queued one meanwhile
+    if (st.ok()) ++queued;
+  }
+  return queued;
 }
 
 void ScrapeJobRunner::Run(Job& job) {

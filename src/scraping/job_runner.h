@@ -20,6 +20,8 @@ namespace studybot::scraping {
 struct JobRunnerOptions {
   std::chrono::milliseconds poll_interval{2'000};
   std::chrono::milliseconds lease{60'000};
+  // How often idle runners look for sources whose re-crawl (recrawl_hours) is due.
+  std::chrono::milliseconds schedule_check{60'000};
 };
 
 class ScrapeJobRunner {
@@ -40,6 +42,9 @@ class ScrapeJobRunner {
   void Wake();
   // Claims and runs one job; false when none was due.
   bool RunOnce();
+  // Queues a scheduled crawl for each source whose re-crawl is due (and whose chatbot has no
+  // crawl queued or running); returns how many were queued.
+  int EnqueueDue();
 
  private:
   void Loop();
@@ -56,6 +61,7 @@ class ScrapeJobRunner {
   std::condition_variable cv_;
   bool stop_ = false;
   bool woken_ = false;
+  std::chrono::steady_clock::time_point last_schedule_check_{};
   std::thread thread_;
 };
 

@@ -10,14 +10,23 @@ using storage::Value;
 
 constexpr const char* kSourceColumns =
     "s.id, s.chatbot_id, s.url, s.max_pages, s.max_depth, s.created_by, s.created_at, "
-    "s.last_scraped_at";
+    "s.last_scraped_at, s.recrawl_hours";
 constexpr const char* kJobColumns =
     "id, chatbot_id, source_id, status, trigger_kind, requested_by, pages_fetched, pages_changed, "
     "pages_unchanged, pages_skipped, pages_failed, error, created_at, started_at, finished_at";
 
 Source SourceFromRow(const storage::Row& r) {
-  return {r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt(3),
-          r.GetInt(4),    r.GetString(5), r.GetString(6), r.GetString(7)};
+  Source s;
+  s.id = r.GetString(0);
+  s.chatbot_id = r.GetString(1);
+  s.url = r.GetString(2);
+  s.max_pages = r.GetInt(3);
+  s.max_depth = r.GetInt(4);
+  s.created_by = r.GetString(5);
+  s.created_at = r.GetString(6);
+  s.last_scraped_at = r.GetString(7);
+  s.recrawl_hours = r.GetInt(8);  // 0 for NULL
+  return s;
 }
 
 Job JobFromRow(const storage::Row& r) {
@@ -40,10 +49,11 @@ Job JobFromRow(const storage::Row& r) {
 
 Status ScrapingRepository::InsertSource(const Source& s) {
   auto r = db_.Execute(
-      "INSERT INTO scraping_sources (id, chatbot_id, url, max_pages, max_depth, created_by, "
-      "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO scraping_sources (id, chatbot_id, url, max_pages, max_depth, recrawl_hours, "
+      "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       {Value(s.id), Value(s.chatbot_id), Value(s.url), Value(s.max_pages), Value(s.max_depth),
-       storage::OrNull(s.created_by), Value(s.created_at)});
+       s.recrawl_hours > 0 ? Value(s.recrawl_hours) : Value(), storage::OrNull(s.created_by),
+       Value(s.created_at)});
   if (!r.ok()) {
     if (r.error().code == ErrorCode::kConflict) {
       return Error::Conflict("this chatbot already has that URL").WithSlug("duplicate_url");
@@ -95,6 +105,26 @@ Status ScrapingRepository::MarkSourceScraped(const std::string& id, const std::s
                        {Value(at), Value(id)});
   if (!r.ok()) return r.error();
   return OkStatus();
+}
+
+Result<std::vector<Source>> ScrapingRepository::ScheduledSources(int limit) {
+  auto rows = db_.Query(std::string("SELECT ") + kSourceColumns +
+                            " FROM scraping_sources s WHERE s.recrawl_hours IS NOT NULL ORDER BY "
+                            "s.last_scraped_at, s.id LIMIT ?",
+                        {Value(int64_t{limit})});
+  if (!rows.ok()) return rows.error();
+  std::vector<Source> out;
+  for (const auto& r : rows->rows)
+    out.push_back(SourceFromRow(r));
+  return out;
+}
+
+Result<bool> ScrapingRepository::HasActiveJob(const std::string& chatbot_id) {
+  auto rows = db_.Query(
+      "SELECT id FROM scrape_jobs WHERE chatbot_id = ? AND status IN ('queued', 'running') LIMIT 1",
+      {Value(chatbot_id)});
+  if (!rows.ok()) return rows.error();
+  return !rows->empty();
 }
 
 Status ScrapingRepository::InsertJob(const Job& j) {

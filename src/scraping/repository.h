@@ -17,6 +17,7 @@ struct Source {
   std::string url;
   int64_t max_pages = 100;
   int64_t max_depth = 3;
+  int64_t recrawl_hours = 0;  // 0: crawled on demand only
   std::string created_by;
   std::string created_at;
   std::string last_scraped_at;
@@ -77,6 +78,10 @@ class ScrapingRepository {
                                           const std::optional<std::string>& member);
   Status DeleteSource(const std::string& id);
   Status MarkSourceScraped(const std::string& id, const std::string& at);
+  // Sources with a re-crawl interval (for the scheduler), at most `limit`.
+  Result<std::vector<Source>> ScheduledSources(int limit);
+  // True when the chatbot has a queued or running job.
+  Result<bool> HasActiveJob(const std::string& chatbot_id);
 
   // kConflict (with the running job's id in the message) when the chatbot already has a queued
   // or running job: one crawl per chatbot at a time.

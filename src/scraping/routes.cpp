@@ -69,6 +69,9 @@ void RegisterScrapingRoutes(http::Router& router, const ScrapingRoutesDeps& deps
                      in.url = body.at("url").as_string();
                      if (auto* v = body.if_contains("max_pages")) in.max_pages = v->as_int64();
                      if (auto* v = body.if_contains("max_depth")) in.max_depth = v->as_int64();
+                     if (auto* v = body.if_contains("recrawl_hours")) {
+                       in.recrawl_hours = v->as_int64();
+                     }
                      return d->service.AddSource(p, in, client);
                    },
                    [](const Source& s) {

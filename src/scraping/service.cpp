@@ -11,6 +11,8 @@ boost::json::object SourceJson(const Source& s) {
           {"url", s.url},
           {"max_pages", s.max_pages},
           {"max_depth", s.max_depth},
+          {"recrawl_hours",
+           s.recrawl_hours > 0 ? boost::json::value(s.recrawl_hours) : boost::json::value(nullptr)},
           {"created_at", s.created_at},
           {"last_scraped_at", s.last_scraped_at.empty() ? boost::json::value(nullptr)
                                                         : boost::json::value(s.last_scraped_at)}};
@@ -42,6 +44,7 @@ Result<Source> ScrapingService::AddSource(const auth::Principal& who, const NewS
   s.url = *url;
   s.max_pages = in.max_pages.value_or(100);
   s.max_depth = in.max_depth.value_or(3);
+  s.recrawl_hours = in.recrawl_hours.value_or(0);
   s.created_by = who.user_id;
   s.created_at = FormatRfc3339Millis(clock_.Now());
   auto st = repo_.InsertSource(s);

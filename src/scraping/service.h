@@ -21,6 +21,7 @@ struct NewSource {
   std::string url;
   std::optional<int64_t> max_pages;
   std::optional<int64_t> max_depth;
+  std::optional<int64_t> recrawl_hours;  // re-crawled on this schedule; on demand only without
 };
 
 struct ScrapingStatus {

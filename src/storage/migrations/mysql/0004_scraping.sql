@@ -7,6 +7,7 @@ CREATE TABLE IF NOT EXISTS scraping_sources (
   url             VARCHAR(2048) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   max_pages       INT NOT NULL DEFAULT 100,
   max_depth       INT NOT NULL DEFAULT 3,
+  recrawl_hours   INT NULL,  -- NULL: on demand only
   created_by      VARCHAR(36) NULL,
   created_at      VARCHAR(32) NOT NULL,
   last_scraped_at VARCHAR(32) NULL,
@@ -16,7 +17,8 @@ CREATE TABLE IF NOT EXISTS scraping_sources (
   CONSTRAINT scraping_sources_created_by_fk FOREIGN KEY (created_by) REFERENCES users (id)
     ON DELETE SET NULL,
   CONSTRAINT scraping_sources_pages_check CHECK (max_pages BETWEEN 1 AND 10000),
-  CONSTRAINT scraping_sources_depth_check CHECK (max_depth BETWEEN 0 AND 20)
+  CONSTRAINT scraping_sources_depth_check CHECK (max_depth BETWEEN 0 AND 20),
+  CONSTRAINT scraping_sources_recrawl_check CHECK (recrawl_hours BETWEEN 1 AND 8760)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE IF NOT EXISTS scrape_jobs (

@@ -7,6 +7,7 @@ CREATE TABLE scraping_sources (
   url             TEXT NOT NULL,  -- normalised start URL; the crawl stays on its site
   max_pages       INTEGER NOT NULL DEFAULT 100 CHECK (max_pages BETWEEN 1 AND 10000),
   max_depth       INTEGER NOT NULL DEFAULT 3 CHECK (max_depth BETWEEN 0 AND 20),
+  recrawl_hours   INTEGER CHECK (recrawl_hours BETWEEN 1 AND 8760),  -- NULL: on demand only
   created_by      TEXT REFERENCES users (id) ON DELETE SET NULL,
   created_at      TEXT NOT NULL,
   last_scraped_at TEXT,
