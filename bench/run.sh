@@ -4,7 +4,7 @@
 # Usage: bench/run.sh [duration_seconds]   (build first: make build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=build/studybot
+BIN=${BIN:-build/studybot}
 DURATION=${1:-10}
 PORT=${BENCH_PORT:-18080}
 DATA=$(mktemp -d /tmp/studybot-bench.XXXXXX)
