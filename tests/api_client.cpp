@@ -1,5 +1,7 @@
 #include "api_client.h"
 
+#include <gtest/gtest.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -30,6 +32,18 @@ std::string ApiClient::Login(const std::string& email, const std::string& passwo
   auto r = Post("/api/auth/login", {{"email", email}, {"password", password}});
   if (r.status != 200) return {};
   return std::string(r.at("access_token").as_string());
+}
+
+std::string ApiClient::SignInBotAdmin(const std::string& root_token,
+                                      const std::string& chatbot_id) {
+  auto user = Post("/api/users",
+                   {{"email", "bot@example.com"},
+                    {"password", "bot admin password"},
+                    {"role", "bot_admin"},
+                    {"chatbot_ids", {chatbot_id}}},
+                   root_token);
+  EXPECT_EQ(user.status, 201u) << user.raw.body();
+  return Login("bot@example.com", "bot admin password");
 }
 
 }  // namespace studybot::testing

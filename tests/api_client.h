@@ -42,6 +42,9 @@ class ApiClient {
   }
   // Logs in and returns the access token ("" on failure).
   std::string Login(const std::string& email, const std::string& password);
+  // As the system admin `root_token`, creates bot@example.com, a bot admin of `chatbot_id`, and
+  // returns its access token ("" on failure, with a test failure added).
+  std::string SignInBotAdmin(const std::string& root_token, const std::string& chatbot_id);
 
  private:
   uint16_t port_;

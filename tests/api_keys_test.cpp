@@ -162,15 +162,7 @@ TEST_F(ApiKeysTest, RevocationTakesEffectAtOnce) {
 TEST_F(ApiKeysTest, BotAdminsManageOnlyTheirChatbotsKeys) {
   auto other = api_.Post("/api/chatbots", {{"name", "Other"}}, root_);
   std::string other_id(other.at("id").as_string());
-  ASSERT_EQ(api_.Post("/api/users",
-                      {{"email", "bot@example.com"},
-                       {"password", "bot admin password"},
-                       {"role", "bot_admin"},
-                       {"chatbot_ids", {bot_}}},
-                      root_)
-                .status,
-            201u);
-  std::string bot = api_.Login("bot@example.com", "bot admin password");
+  std::string bot = api_.SignInBotAdmin(root_, bot_);
   EXPECT_EQ(api_.Post("/api/chatbots/" + bot_ + "/api-keys",
                       {{"name", "k"}, {"kind", "publishable"}}, bot)
                 .status,

@@ -169,15 +169,7 @@ TEST_F(ChatSessionsTest, AdminsListAndReadSessionsOfTheirChatbots) {
   ASSERT_EQ(h.status, 200u) << h.raw.body();
   EXPECT_EQ(h.at("session").at("ip").as_string(), "127.0.0.1");
 
-  ASSERT_EQ(api_.Post("/api/users",
-                      {{"email", "bot@example.com"},
-                       {"password", "bot admin password"},
-                       {"role", "bot_admin"},
-                       {"chatbot_ids", {other}}},
-                      root_)
-                .status,
-            201u);
-  std::string token = api_.Login("bot@example.com", "bot admin password");
+  std::string token = api_.SignInBotAdmin(root_, other);
   auto mine = api_.Get("/api/chat/sessions", token);
   ASSERT_EQ(mine.status, 200u);
   ASSERT_EQ(mine.at("items").as_array().size(), 1u);

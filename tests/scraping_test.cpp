@@ -277,15 +277,7 @@ TEST_F(ScrapingTest, ValidatesInputAndAccess) {
             404u);
 
   std::string other(api_.Post("/api/chatbots", {{"name", "Other"}}, root_).at("id").as_string());
-  ASSERT_EQ(api_.Post("/api/users",
-                      {{"email", "bot@example.com"},
-                       {"password", "bot admin password"},
-                       {"role", "bot_admin"},
-                       {"chatbot_ids", {other}}},
-                      root_)
-                .status,
-            201u);
-  std::string token = api_.Login("bot@example.com", "bot admin password");
+  std::string token = api_.SignInBotAdmin(root_, other);
   std::string source(added.at("id").as_string());
   EXPECT_EQ(api_.Get("/api/scraping/urls?chatbot_id=" + bot_, token).status, 403u);
   EXPECT_EQ(api_.Get("/api/scraping/urls", token).at("items").as_array().size(), 0u);

@@ -117,14 +117,7 @@ TEST_F(WebhooksTest, ManagesWebhooksAndRefusesBadInput) {
 TEST_F(WebhooksTest, BotAdminIsRefusedOnAnotherChatbot) {
   auto mine = api_.Post("/api/chatbots", {{"name", "Mine"}}, root_);
   std::string my_bot(mine.at("id").as_string());
-  auto user = api_.Post("/api/users",
-                        {{"email", "bot@example.com"},
-                         {"password", "bot admin password"},
-                         {"role", "bot_admin"},
-                         {"chatbot_ids", {my_bot}}},
-                        root_);
-  ASSERT_EQ(user.status, 201u) << user.raw.body();
-  std::string token = api_.Login("bot@example.com", "bot admin password");
+  std::string token = api_.SignInBotAdmin(root_, my_bot);
   EXPECT_EQ(api_.Get(Hooks(), token).status, 403u);
   EXPECT_EQ(api_.Post(Hooks(), {{"url", "https://example.com/h"}}, token).status, 403u);
   EXPECT_EQ(

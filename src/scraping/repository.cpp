@@ -101,10 +101,8 @@ Status ScrapingRepository::DeleteSource(const std::string& id) {
 }
 
 Status ScrapingRepository::MarkSourceScraped(const std::string& id, const std::string& at) {
-  auto r = db_.Execute("UPDATE scraping_sources SET last_scraped_at = ? WHERE id = ?",
-                       {Value(at), Value(id)});
-  if (!r.ok()) return r.error();
-  return OkStatus();
+  return db_.Write("UPDATE scraping_sources SET last_scraped_at = ? WHERE id = ?",
+                   {Value(at), Value(id)});
 }
 
 Result<std::vector<Source>> ScrapingRepository::ScheduledSources(int limit) {
@@ -273,20 +271,16 @@ Status ScrapingRepository::UpsertPage(const PageWrite& p) {
 }
 
 Status ScrapingRepository::TouchPage(const std::string& id, const std::string& now) {
-  auto r = db_.Execute("UPDATE scraped_content SET last_scraped = ? WHERE id = ?",
-                       {Value(now), Value(id)});
-  if (!r.ok()) return r.error();
-  return OkStatus();
+  return db_.Write("UPDATE scraped_content SET last_scraped = ? WHERE id = ?",
+                   {Value(now), Value(id)});
 }
 
 Status ScrapingRepository::DeactivatePage(const std::string& chatbot_id, const std::string& url,
                                           const std::string& now) {
-  auto r = db_.Execute(
+  return db_.Write(
       "UPDATE scraped_content SET is_active = 0, last_scraped = ?, updated_at = ? WHERE "
       "chatbot_id = ? AND url = ?",
       {Value(now), Value(now), Value(chatbot_id), Value(url)});
-  if (!r.ok()) return r.error();
-  return OkStatus();
 }
 
 Result<int64_t> ScrapingRepository::CountActivePages(const std::string& chatbot_id) {

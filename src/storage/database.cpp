@@ -231,4 +231,10 @@ Result<ExecResult> Database::Execute(std::string_view sql, const std::vector<Val
   return (*conn)->Execute(sql, params);
 }
 
+Status Database::Write(std::string_view sql, const std::vector<Value>& params) {
+  auto r = Execute(sql, params);
+  if (!r.ok()) return std::move(r).error();
+  return OkStatus();
+}
+
 }  // namespace studybot::storage

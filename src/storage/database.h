@@ -152,6 +152,8 @@ class Database {
   // One statement on a pooled connection (outside any transaction): Acquire, run, release.
   Result<Rows> Query(std::string_view sql, const std::vector<Value>& params = {});
   Result<ExecResult> Execute(std::string_view sql, const std::vector<Value>& params = {});
+  // Execute when only success matters.
+  Status Write(std::string_view sql, const std::vector<Value>& params = {});
   // Connections currently open (idle + in use). For tests and metrics.
   int OpenConnectionCount() const;
 

@@ -66,14 +66,12 @@ bool Webhook::Wants(const std::string& event) const {
 }
 
 Status WebhookRepository::Insert(const Webhook& w, const std::string& sealed) {
-  auto r = db_.Execute(
+  return db_.Write(
       "INSERT INTO webhooks (id, chatbot_id, url, events, secret_sealed, secret_hint, is_active, "
       "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {Value(w.id), Value(w.chatbot_id), Value(w.url), Value(EventsText(w.events)), Value(sealed),
        Value(w.secret_hint), Value(int64_t{w.active ? 1 : 0}), storage::OrNull(w.created_by),
        Value(w.created_at), Value(w.updated_at)});
-  if (!r.ok()) return r.error();
-  return OkStatus();
 }
 
 Result<std::vector<Webhook>> WebhookRepository::List(const std::string& chatbot_id) {
@@ -127,13 +125,11 @@ Status WebhookRepository::Delete(const std::string& chatbot_id, const std::strin
 }
 
 Status WebhookRepository::InsertDelivery(const Delivery& d) {
-  auto r = db_.Execute(
+  return db_.Write(
       "INSERT INTO webhook_deliveries (id, webhook_id, event, payload, status, attempts, "
       "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       {Value(d.id), Value(d.webhook_id), Value(d.event), Value(d.payload), Value(d.status),
        Value(d.attempts), Value(d.next_attempt_at), Value(d.created_at)});
-  if (!r.ok()) return r.error();
-  return OkStatus();
 }
 
 Result<std::vector<DueDelivery>> WebhookRepository::ClaimDue(const std::string& now,
@@ -166,14 +162,12 @@ Result<std::vector<DueDelivery>> WebhookRepository::ClaimDue(const std::string& 
 }
 
 Status WebhookRepository::SaveAttempt(const Delivery& d) {
-  auto r = db_.Execute(
+  return db_.Write(
       "UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, "
       "response_status = ?, last_error = ?, delivered_at = ? WHERE id = ?",
       {Value(d.status), Value(d.attempts), Value(d.next_attempt_at),
        d.response_status ? Value(*d.response_status) : Value(), storage::OrNull(d.last_error),
        storage::OrNull(d.delivered_at), Value(d.id)});
-  if (!r.ok()) return r.error();
-  return OkStatus();
 }
 
 Result<std::vector<Delivery>> WebhookRepository::ListDeliveries(const std::string& webhook_id,
