@@ -92,7 +92,8 @@ Status Crawler::Crawl(const Source& source, JobCounts& counts, const CrawlProgre
   auto known =
       repo_.ActivePageUrls(source.chatbot_id, origin + "/", static_cast<int>(source.max_pages));
   if (!known.ok()) return known.error();
-  for (auto& url : *known) {
+  const std::unordered_set<std::string> stored_before(known->begin(), known->end());
+  for (const auto& url : *known) {
     if (seen.insert(url).second) frontier.push_back({url, 1});
   }
 
@@ -105,9 +106,11 @@ Status Crawler::Crawl(const Source& source, JobCounts& counts, const CrawlProgre
       counts.skipped++;
       if (next.url == *start) robots_refused_start = true;
       // Stored by an earlier crawl, now refused by the site: no longer used.
-      auto st =
-          repo_.DeactivatePage(source.chatbot_id, next.url, FormatRfc3339Millis(clock_.Now()));
-      if (!st.ok()) return st;
+      if (stored_before.count(next.url) > 0) {
+        auto st =
+            repo_.DeactivatePage(source.chatbot_id, next.url, FormatRfc3339Millis(clock_.Now()));
+        if (!st.ok()) return st;
+      }
       continue;
     }
     if (!progress(counts)) break;
