@@ -105,6 +105,51 @@ TEST_F(BadInputTest, InvalidChunkedEncodingGets400) {
   EXPECT_EQ(Exchange(head + "2\r\n{}\r\n0\r\n\r\n"), 200u);
 }
 
+// Security review finding 3: Transfer-Encoding values other than a lone final "chunked" were
+// ignored, the body taken as empty and its bytes answered as a second request. Each is refused
+// and the connection closed: the smuggled request after it is never answered.
+TEST_F(BadInputTest, TransferEncodingOtherThanChunkedIsRefusedAndNothingAfterItIsAnswered) {
+  const std::string smuggled = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+  struct Case {
+    std::string te;
+    unsigned status;
+  };
+  for (const Case& c : std::vector<Case>{{"chunked, identity", 400},
+                                         {"xchunked", 400},
+                                         {"gzip", 400},
+                                         {"identity", 400},
+                                         {"chunked, chunked", 400},
+                                         {"gzip, chunked", 501},
+                                         {"", 400}}) {
+    RawClient client(server_.port());
+    client.Send(
+        "POST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: " +
+        c.te + "\r\n\r\n" + smuggled);
+    auto first = client.Read();
+    ASSERT_TRUE(first.has_value()) << c.te;
+    EXPECT_EQ(first->result_int(), c.status) << c.te;
+    EXPECT_FALSE(first->keep_alive()) << c.te;
+    EXPECT_FALSE(client.Read().has_value()) << c.te << ": the smuggled request was answered";
+  }
+  // Two Transfer-Encoding headers are one list: "gzip" then "chunked".
+  EXPECT_EQ(Exchange("POST /test/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+            501u);
+  // HTTP/1.0 has no chunked coding.
+  EXPECT_EQ(Exchange("POST /test/echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "2\r\n{}\r\n0\r\n\r\n"),
+            400u);
+}
+
+// Finding 8: RFC 9112 section 3.2, an HTTP/1.1 request without Host (or with two) is a 400.
+TEST_F(BadInputTest, Http11RequestsNeedExactlyOneHost) {
+  EXPECT_EQ(Exchange("GET /health HTTP/1.1\r\n\r\n"), 400u);
+  EXPECT_EQ(Exchange("GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400u);
+  EXPECT_EQ(Exchange("GET /health HTTP/1.1\r\nHost: a\r\n\r\n"), 200u);
+  EXPECT_EQ(Exchange("GET /health HTTP/1.0\r\n\r\n"), 200u);
+}
+
 TEST_F(BadInputTest, RequestCutOffHalfway) {
   for (int i = 0; i < 5; ++i) {
     RawClient c(server_.port());

@@ -15,27 +15,41 @@ namespace bhttp = boost::beast::http;
 using bhttp::verb;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// {"field": [item, item, ...]} with n items.
+std::string Many(const std::string& field, const std::string& item, int n) {
+  std::string out = "{\"" + field + "\":[";
+  for (int i = 0; i < n; ++i)
+    out += (i ? "," : "") + item;
+  return out + "]}";
+}
+
+std::string UnknownFields(int n) {
+  std::string out = "{";
+  for (int i = 0; i < n; ++i)
+    out += (i ? ",\"f" : "\"f") + std::to_string(i) + "\":0";
+  return out + "}";
+}
+
 std::vector<std::string> HostileBodies() {
   std::string deep(5000, '[');
   deep += std::string(5000, ']');
   std::string huge_string = "{\"name\":\"" + std::string(600 * 1024, 'x') + "\"}";
-  return {"",
-          "not json",
-          "{\"a\":",
-          "[]",
-          "null",
-          "42",
-          "\"text\"",
-          "{}",
-          deep,
-          huge_string,
+  return {"", "not json", "{\"a\":", "[]", "null", "42", "\"text\"", "{}", deep, huge_string,
           "{\"name\":123,\"url\":true,\"email\":[1],\"chatbot_id\":{}}",
           "{\"name\":null,\"url\":null,\"email\":null,\"password\":null,\"chatbot_id\":null}",
           "{\"chatbot_id\":\"" + std::string(5000, 'c') + "\",\"url\":\"https://a.example/\"}",
           "{\"url\":\"https://example.com/\\u0000\",\"events\":[\"*\",\"*\"]}",
           "{\"visitor_id\":\"\xff\xfe\"}",
           "{\"max_pages\":1e400,\"max_depth\":-1,\"rate\":9223372036854775808}",
-          "{\"__proto__\":{},\"constructor\":1}"};
+          "{\"__proto__\":{},\"constructor\":1}",
+          // Security review finding 1: arrays of duplicates and of invalid items made answers
+          // of hundreds of megabytes; a non-string under "format" aborted the process.
+          Many("events", "\"*\"", 16000), Many("allowed_domains", "\"a\"", 200000),
+          Many("chatbot_ids", "\"x\"", 100000), Many("events", "7", 100000),
+          Many("allowed_domains", "{}", 100000),
+          "{\"name\":\"k\",\"kind\":\"publishable\",\"expires_at\":[1]}",
+          "{\"name\":\"k\",\"kind\":\"publishable\",\"expires_at\":{}}",
+          "{\"role\":\"bot_admin\",\"role\":\"system_admin\"}", UnknownFields(50000)};
 }
 
 TEST(BodySweepTest, HostileBodiesGetClientErrorsOnEveryRoute) {
@@ -109,6 +123,7 @@ TEST(BodySweepTest, HostileBodiesGetClientErrorsOnEveryRoute) {
       std::string what = route.target + " <- " + body.substr(0, 60);
       EXPECT_GE(r.result_int(), 400u) << what;
       EXPECT_LT(r.result_int(), 500u) << what << " -> " << r.body().substr(0, 200);
+      EXPECT_LT(r.body().size(), 64u * 1024) << what;
       boost::system::error_code ec;
       auto j = boost::json::parse(r.body(), ec);
       ASSERT_FALSE(ec) << what;
@@ -120,6 +135,38 @@ TEST(BodySweepTest, HostileBodiesGetClientErrorsOnEveryRoute) {
   EXPECT_EQ(Request(server.port(), verb::get, "/health").result_int(), 200u);
   // The admin is still signed in and the password unchanged.
   EXPECT_EQ(api.Get("/api/auth/me", root).status, 200u);
+}
+
+// Finding 1, second half: where a route names a resource, the permission check comes before the
+// body is looked at. A bot admin of another chatbot (or of none) gets 403 whatever the body.
+TEST(BodySweepTest, PermissionIsCheckedBeforeTheBodyOnRoutesThatNameAChatbot) {
+  TestServer server([](Config& c) {
+    c.admin.email = "root@example.com";
+    c.admin.password = "correct horse battery";
+    c.ratelimit.per_user = "1000000/1m";
+  });
+  ApiClient api(server.port());
+  std::string root = api.Login("root@example.com", "correct horse battery");
+  std::string bot(api.Post("/api/chatbots", {{"name", "Theirs"}}, root).at("id").as_string());
+  std::string hook(
+      api.Post("/api/chatbots/" + bot + "/webhooks", {{"url", "https://hooks.example.com/x"}}, root)
+          .at("id")
+          .as_string());
+  std::string mine(api.Post("/api/chatbots", {{"name", "Mine"}}, root).at("id").as_string());
+  std::string other = api.SignInBotAdmin(root, mine);
+  Headers as_other = {{"Authorization", "Bearer " + other}};
+  for (const auto& body : {Many("events", "\"*\"", 16000), Many("allowed_domains", "\"a\"", 200000),
+                           std::string("not json")}) {
+    for (const auto& [method, target] : std::vector<std::pair<verb, std::string>>{
+             {verb::put, "/api/chatbots/" + bot},
+             {verb::post, "/api/chatbots/" + bot + "/webhooks"},
+             {verb::put, "/api/chatbots/" + bot + "/webhooks/" + hook},
+             {verb::post, "/api/chatbots/" + bot + "/api-keys"},
+             {verb::put, "/api/chatbots/00000000-0000-4000-8000-000000000000"}}) {
+      auto r = Request(server.port(), method, target, body, as_other);
+      EXPECT_EQ(r.result_int(), 403u) << target << " " << r.body().substr(0, 200);
+    }
+  }
 }
 
 }  // namespace

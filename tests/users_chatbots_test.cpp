@@ -232,5 +232,25 @@ TEST_F(UsersChatbotsTest, EveryMutationIsAuditedAndTheLogPages) {
             0u);
 }
 
+// Security review finding 8: malformed cursors were ignored (the first page came back).
+TEST_F(UsersChatbotsTest, MalformedCursorsAreRefused) {
+  CreateChatbot("A");
+  CreateChatbot("B");
+  for (const char* list :
+       {"/api/chatbots", "/api/users", "/api/audit-logs", "/api/chat/sessions"}) {
+    for (const char* cursor : {"garbage", "1%27%20OR%201%3D1", "00000000-0000-0000-0000"}) {
+      auto r = api_.Get(std::string(list) + "?limit=1&cursor=" + cursor, root_);
+      EXPECT_EQ(r.status, 400u) << list << " " << cursor << " " << r.raw.body();
+    }
+  }
+  // A cursor we issued still pages.
+  auto first = api_.Get("/api/chatbots?limit=1", root_);
+  ASSERT_EQ(first.status, 200u);
+  std::string next(first.at("next_cursor").as_string());
+  auto second = api_.Get("/api/chatbots?limit=1&cursor=" + next, root_);
+  ASSERT_EQ(second.status, 200u);
+  EXPECT_NE(second.at("items").as_array()[0].at("id"), first.at("items").as_array()[0].at("id"));
+}
+
 }  // namespace
 }  // namespace studybot::testing

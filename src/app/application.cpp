@@ -71,6 +71,7 @@ Application::~Application() {
   if (scraping_.runner) scraping_.runner->Stop();
   if (webhooks_.deliverer) webhooks_.deliverer->Stop();
   if (workers_) workers_->Stop();
+  if (password_workers_) password_workers_->Stop();
 }
 
 namespace {
@@ -229,11 +230,12 @@ void Application::RegisterRoutes() {
         config_.smtp.require_tls, std::chrono::milliseconds(10'000)});
   }
   auth_routes_ = std::make_unique<auth::AuthRoutesDeps>(auth::AuthRoutesDeps{
-      *auth_.service, *auth_.users, *guard_, *workers_, *validator_, config_.auth, logger_,
-      mailer_.get(), config_.environment == "development", rate_.limiter, rate_.limits.per_ip});
+      *auth_.service, *auth_.users, *guard_, *workers_, *password_workers_, *validator_,
+      config_.auth, logger_, mailer_.get(), config_.environment == "development", rate_.limiter,
+      rate_.limits.per_ip});
   auth::RegisterAuthRoutes(router_, *auth_routes_);
-  user_routes_ = std::make_unique<auth::UserRoutesDeps>(
-      auth::UserRoutesDeps{*auth_.user_service, *auth_.audit, *guard_, *workers_, *validator_});
+  user_routes_ = std::make_unique<auth::UserRoutesDeps>(auth::UserRoutesDeps{
+      *auth_.user_service, *auth_.audit, *guard_, *workers_, *password_workers_, *validator_});
   auth::RegisterUserRoutes(router_, *user_routes_);
   chatbot_routes_ = std::make_unique<chatbots::ChatbotRoutesDeps>(chatbots::ChatbotRoutesDeps{
       *auth_.chatbot_service, *guard_, *widget_guard_, *workers_, *validator_});
@@ -271,10 +273,13 @@ Result<std::unique_ptr<Application>> Application::Create(const Config& config, L
   }
 
   app->workers_ = std::make_unique<WorkerPool>(config.worker_threads);
+  app->password_workers_ = std::make_unique<BoundedWorkerPool>(BoundedPoolOptions{
+      config.auth.hash_threads, config.auth.hash_queue, config.auth.hash_queue_timeout, 1});
   app->validator_ = std::make_unique<validation::Validator>();
   app->db_check_ = std::make_unique<ops::DatabaseCheck>(*app->db_);
-  app->ops_deps_ = std::make_unique<ops::OpsDeps>(
-      ops::OpsDeps{app->metrics_, *app->workers_, {app->db_check_.get()}});
+  app->password_check_ = std::make_unique<ops::PasswordPoolCheck>(*app->password_workers_);
+  app->ops_deps_ = std::make_unique<ops::OpsDeps>(ops::OpsDeps{
+      app->metrics_, *app->workers_, {app->db_check_.get(), app->password_check_.get()}});
   auto limited = app->BuildRateLimits();
   if (!limited.ok()) return limited.error();
   auto built = app->BuildAuth();

@@ -151,9 +151,11 @@ class Application {
   RealClock clock_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<BoundedWorkerPool> password_workers_;
   std::unique_ptr<validation::Validator> validator_;
   ops::Metrics metrics_;
   std::unique_ptr<ops::DatabaseCheck> db_check_;
+  std::unique_ptr<ops::PasswordPoolCheck> password_check_;
   std::unique_ptr<ops::OpsDeps> ops_deps_;
   RateLimitParts rate_;
   EventRelay events_;

@@ -27,6 +27,10 @@
 
 namespace studybot::auth {
 
+// For AdminCallWithBody on routes that name no resource (the body says which, and the service
+// checks it).
+struct NoResourceCheck {};
+
 namespace internal {
 
 template <typename R, typename Respond>
@@ -54,17 +58,25 @@ boost::asio::awaitable<http::Response> AdminCall(Guard& guard, WorkerPool& worke
 }
 
 // The same for routes with a JSON body valid against `schema`; `work` gets (principal, body).
-template <typename Work, typename Respond>
+// `check` (Status(const Principal&), blocking) runs before the body is read: a route that names
+// a resource answers 403/404 for someone else's resource without looking at the body, so a
+// hostile body costs nothing there. Routes that name no resource pass NoResourceCheck().
+template <typename Check, typename Work, typename Respond>
 boost::asio::awaitable<http::Response> AdminCallWithBody(Guard& guard, WorkerPool& workers,
                                                          const validation::Validator& validator,
                                                          http::RequestContext& ctx,
-                                                         std::string_view schema, Work work,
-                                                         Respond respond) {
+                                                         std::string_view schema, Check check,
+                                                         Work work, Respond respond) {
   auto who = co_await guard.Authenticate(ctx);
   if (!who.ok()) co_return http::Fail(ctx, who.error());
+  const Principal& p = *who;
+  if constexpr (!std::is_same_v<Check, NoResourceCheck>) {
+    auto check_job = [&check, &p] { return check(p); };
+    Status allowed = co_await workers.Run(check_job);
+    if (!allowed.ok()) co_return http::Fail(ctx, allowed.error());
+  }
   auto body = http::ReadBody(ctx.request, validator, schema);
   if (!body.ok()) co_return http::Fail(ctx, body.error());
-  const Principal& p = *who;
   const boost::json::object& in = *body;
   auto job = [&work, &p, &in] { return work(p, in); };
   auto result = co_await workers.Run(job);

@@ -65,24 +65,33 @@ void AuthService::Audit(const ClientInfo& client, const std::string& user_id,
                       {action, target_type, target_id, std::move(summary)});
 }
 
-Status AuthService::CheckLockout(const std::string& email, const std::string& ip) {
-  auto since = FormatRfc3339Millis(clock_.Now() - config_.lockout_window);
-  auto by_email = sessions_.FailuresForEmail(email, since);
+Result<int64_t> AuthService::BeginAttempt(const std::string& email, const std::string& ip) {
+  // Recorded first, counted second: each attempt sees every attempt recorded before its own,
+  // pending or failed, however many run at once.
+  auto attempt = sessions_.RecordAttempt(email, ip, Now());
+  if (!attempt.ok()) return attempt.error();
+  auto now = clock_.Now();
+  auto since = FormatRfc3339Millis(now - config_.lockout_window);
+  auto pending_since = FormatRfc3339Millis(now - std::chrono::minutes(1));
+  auto by_email = sessions_.AttemptsForEmail(email, since, pending_since);
   if (!by_email.ok()) return by_email.error();
-  auto by_ip = sessions_.FailuresForIp(ip, since);
+  auto by_ip = sessions_.AttemptsForIp(ip, since, pending_since);
   if (!by_ip.ok()) return by_ip.error();
   long retry = 0;
-  if (by_email->first >= config_.lockout_threshold) {
-    retry = RetryAfter(by_email->second, config_.lockout_window, clock_.Now());
-  }
-  if (by_ip->first >= config_.lockout_threshold) {
-    retry = std::max(retry, RetryAfter(by_ip->second, config_.lockout_window, clock_.Now()));
+  for (const AttemptCounts* c : {&*by_email, &*by_ip}) {
+    if (c->failures >= config_.lockout_threshold) {
+      retry = std::max(retry, RetryAfter(c->oldest_failure, config_.lockout_window, now));
+    } else if (c->failures + c->pending > config_.lockout_threshold) {
+      retry = std::max(retry, 1L);  // others are being checked right now: try again in a moment
+    }
   }
   if (retry > 0) {
-    return Error::RateLimited("too many failed logins; try again later", retry)
+    // A refused attempt is not a failure: it must not keep the lock closed for ever.
+    (void)sessions_.DropAttempt(*attempt);
+    return Error::RateLimited("too many failed attempts; try again later", retry)
         .WithSlug("login_locked");
   }
-  return OkStatus();
+  return attempt;
 }
 
 Result<std::string> AuthService::SignAccess(const User& user, const std::string& session_id) {
@@ -122,10 +131,12 @@ Result<TokenPair> AuthService::IssueSession(const User& user, const ClientInfo& 
 Result<TokenPair> AuthService::Login(const std::string& raw_email, const std::string& password,
                                      const ClientInfo& client) {
   std::string email = NormalizeEmail(raw_email);
-  auto locked = CheckLockout(email, client.ip);
-  if (!locked.ok()) {
-    Audit(client, "", email, "auth.login_locked", "user", "", {{"email", email}});
-    return locked.error();
+  auto attempt = BeginAttempt(email, client.ip);
+  if (!attempt.ok()) {
+    if (attempt.error().code == ErrorCode::kRateLimited) {
+      Audit(client, "", email, "auth.login_locked", "user", "", {{"email", email}});
+    }
+    return attempt.error();
   }
   auto found = users_.FindByEmail(email);
   if (!found.ok()) return found.error();
@@ -136,13 +147,13 @@ Result<TokenPair> AuthService::Login(const std::string& raw_email, const std::st
     hasher_.VerifyDummy(password);  // same cost whether or not the account exists
   }
   if (!ok) {
-    (void)sessions_.RecordLoginFailure(email, client.ip, Now());
+    (void)sessions_.MarkFailed(*attempt);
     Audit(client, found->has_value() ? (*found)->id : "", email, "auth.login_failed", "user",
           found->has_value() ? (*found)->id : "", {{"email", email}});
     return BadCredentials();
   }
   User user = **found;
-  (void)sessions_.ClearLoginFailures(email);
+  (void)sessions_.ClearFailuresUpTo(email, *attempt);
   if (hasher_.NeedsRehash(user.password_hash)) {
     auto rehashed = hasher_.Hash(password);
     if (rehashed.ok()) {
@@ -219,20 +230,34 @@ void AuthService::Forget(const std::string& session_id) {
 Result<Principal> AuthService::Authenticate(const std::string& access_token) {
   auto claims = verifier_.Verify(access_token);
   if (!claims.ok()) return claims.error();
-  Principal p{claims->sub, claims->sid, claims->role};
+  // Only the token's subject and session are taken from it; the role (and that the user is
+  // still active) come from the database, or from its cached answer for this very session and
+  // user. A token whose session belongs to someone else never passes.
+  Principal p{claims->sub, claims->sid, ""};
   auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(cache_mu_);
     auto it = live_sessions_.find(p.session_id);
-    if (it != live_sessions_.end() && it->second.trusted_until > now) return p;
+    if (it != live_sessions_.end() && it->second.trusted_until > now &&
+        it->second.user_id == p.user_id) {
+      p.role = it->second.role;
+      return p;
+    }
   }
+  auto ended = [] {
+    return Error::Unauthenticated("the session has ended; sign in again")
+        .WithSlug("session_revoked");
+  };
   auto s = sessions_.FindSession(p.session_id);
   if (!s.ok()) return s.error();
   if (!s->has_value() || (*s)->revoked_at || (*s)->user_id != p.user_id ||
       (*s)->expires_at <= Now()) {
-    return Error::Unauthenticated("the session has ended; sign in again")
-        .WithSlug("session_revoked");
+    return ended();
   }
+  auto user = users_.FindById(p.user_id);
+  if (!user.ok()) return user.error();
+  if (!user->has_value() || !(*user)->is_active) return ended();
+  p.role = (*user)->role;
   // "Last used" for the sessions list, written at most once a minute per session (and only when
   // the cache is refreshed), so that requests do not each cost a write.
   auto last = ParseRfc3339((*s)->last_used_at);
@@ -241,7 +266,7 @@ Result<Principal> AuthService::Authenticate(const std::string& access_token) {
   }
   std::lock_guard lock(cache_mu_);
   if (live_sessions_.size() > 100'000) live_sessions_.clear();  // bound memory; entries are cheap
-  live_sessions_[p.session_id] = {p.user_id, now + config_.session_cache_ttl};
+  live_sessions_[p.session_id] = {p.user_id, p.role, now + config_.session_cache_ttl};
   return p;
 }
 
@@ -283,17 +308,32 @@ Status AuthService::ChangePassword(const Principal& who, const std::string& curr
   auto user = users_.FindById(who.user_id);
   if (!user.ok()) return user.error();
   if (!user->has_value()) return Error::Unauthenticated("no such user");
+  const std::string& email = (*user)->email;
+  // Wrong current passwords count like failed logins of the same account (one lockout policy).
+  auto attempt = BeginAttempt(email, client.ip);
+  if (!attempt.ok()) {
+    if (attempt.error().code == ErrorCode::kRateLimited) {
+      Audit(client, who.user_id, email, "auth.password_change_locked", "user", who.user_id);
+    }
+    return attempt.error();
+  }
   if (!hasher_.Verify(current, (*user)->password_hash)) {
+    (void)sessions_.MarkFailed(*attempt);
+    Audit(client, who.user_id, email, "auth.password_change_failed", "user", who.user_id);
     return Error::InvalidArgument("the current password is wrong",
                                   {{"/current_password", "does not match"}})
         .WithSlug("wrong_password");
   }
+  (void)sessions_.ClearFailuresUpTo(email, *attempt);
   auto ok = policy_.Check(replacement);
   if (!ok.ok()) return ok;
   auto hash = hasher_.Hash(replacement);
   if (!hash.ok()) return hash.error();
   auto updated = users_.UpdatePassword(who.user_id, *hash, Now());
   if (!updated.ok()) return updated;
+  // Outstanding reset links die with the old password.
+  auto resets = sessions_.InvalidateResets(who.user_id, Now());
+  if (!resets.ok()) return resets;
   // Other sessions end; the one that changed the password lives on.
   auto sessions = sessions_.ListLive(who.user_id, Now());
   if (sessions.ok()) {
@@ -303,7 +343,7 @@ Status AuthService::ChangePassword(const Principal& who, const std::string& curr
       Forget(s.id);
     }
   }
-  Audit(client, who.user_id, (*user)->email, "auth.password_change", "user", who.user_id);
+  Audit(client, who.user_id, email, "auth.password_change", "user", who.user_id);
   return OkStatus();
 }
 
@@ -317,6 +357,9 @@ Result<std::optional<std::pair<User, std::string>>> AuthService::StartPasswordRe
   if (!user->has_value() || !(*user)->is_active) {
     return std::optional<std::pair<User, std::string>>();
   }
+  // Only the newest link works: asking again retires the earlier ones.
+  auto retired = sessions_.InvalidateResets((*user)->id, Now());
+  if (!retired.ok()) return retired.error();
   std::string token = RandomToken(kResetTokenBytes);
   auto created = sessions_.CreateReset(Sha256Hex(token), (*user)->id, Now(), In(config_.reset_ttl));
   if (!created.ok()) return created.error();
@@ -343,8 +386,14 @@ Status AuthService::ResetPassword(const std::string& token, const std::string& r
   if (!hash.ok()) return hash.error();
   auto updated = users_.UpdatePassword(**user_id, *hash, Now());
   if (!updated.ok()) return updated;
+  auto resets = sessions_.InvalidateResets(**user_id, Now());
+  if (!resets.ok()) return resets;
   auto revoked = RevokeAllSessions(**user_id, "password_reset");
   if (!revoked.ok()) return revoked;
+  // Whoever can read the account's mail is its owner: a reset lifts a login lockout (that an
+  // attacker guessing passwords may have caused).
+  auto owner = users_.FindById(**user_id);
+  if (owner.ok() && owner->has_value()) (void)sessions_.ClearLoginFailures((*owner)->email);
   Audit(client, **user_id, "", "auth.password_reset", "user", **user_id);
   return OkStatus();
 }

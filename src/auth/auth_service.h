@@ -3,8 +3,11 @@
 // refresh token that was already used revokes its whole session (the token was stolen, or the
 // legitimate client lost a race: either way the session is no longer trustworthy).
 //
-// Failed logins are counted per email and per client IP in a sliding window; past the threshold
-// the next attempt is refused with kRateLimited before the password is looked at. Unknown emails
+// Failed logins (and wrong current passwords on a password change) are counted per email and
+// per client IP in a sliding window; past the threshold the next attempt is refused with
+// kRateLimited before the password is looked at. Attempts are recorded before they are checked,
+// so concurrent attempts cannot exceed the threshold. A successful password reset lifts the
+// account's lockout. Unknown emails
 // cost the same bcrypt work as known ones.
 //
 // Blocking (bcrypt, SQL): call from the worker pool. Thread-safe.
@@ -88,7 +91,10 @@ class AuthService {
  private:
   Result<TokenPair> IssueSession(const User& user, const ClientInfo& client);
   Result<std::string> SignAccess(const User& user, const std::string& session_id);
-  Status CheckLockout(const std::string& email, const std::string& ip);
+  // Records a password attempt for the account and the IP, then refuses it (kRateLimited, and
+  // forgets it) when either has more than lockout_threshold within lockout_window. Returns the
+  // attempt's id, to clear on success.
+  Result<int64_t> BeginAttempt(const std::string& email, const std::string& ip);
   void Forget(const std::string& session_id);
   void ForgetUser(const std::string& user_id);
   void Audit(const ClientInfo& client, const std::string& user_id, const std::string& email,
@@ -110,6 +116,7 @@ class AuthService {
   std::mutex cache_mu_;
   struct LiveSession {
     std::string user_id;
+    std::string role;  // from the database, not from the token
     std::chrono::steady_clock::time_point trusted_until;
   };
   // session id -> whose it is and until when its "live" answer is trusted. REQUIRES: cache_mu_.

@@ -21,8 +21,10 @@ struct JwtDeleter {
 };
 using JwtPtr = std::unique_ptr<jwt_t, JwtDeleter>;
 
-Error Refuse(const std::string& why) {
-  return Error::Unauthenticated("invalid access token: " + why).WithSlug("invalid_token");
+// Every refusal answers the same words: which check failed (signature, key, algorithm, claim)
+// is of use to someone forging tokens, not to a legitimate client. `why` documents the call site.
+Error Refuse([[maybe_unused]] const char* why) {
+  return Error::Unauthenticated("the access token is invalid").WithSlug("invalid_token");
 }
 
 void CheckKey(const JwtKey& k) {
@@ -98,6 +100,9 @@ Result<JwtClaims> JwtVerifier::Verify(const std::string& token) const {
   if (alg == nullptr || !alg->is_string() || alg->as_string() != "HS256") {
     return Refuse("algorithm not allowed");
   }
+  // RFC 7515 section 4.1.11: a "crit" header lists extensions the recipient must understand;
+  // we understand none, so any token that has one is refused.
+  if (header.as_object().contains("crit")) return Refuse("critical extension");
   const auto* kid = header.as_object().if_contains("kid");
   if (kid == nullptr || !kid->is_string()) return Refuse("unknown key");
   const JwtKey* key = nullptr;
@@ -138,6 +143,14 @@ Result<JwtClaims> JwtVerifier::Verify(const std::string& token) const {
     return Error::Unauthenticated("the access token has expired").WithSlug("token_expired");
   }
   if (c.iat > now + leeway) return Refuse("issued in the future");
+  // RFC 7519 section 4.1.4: not valid before "nbf".
+  if (char* nbf_json = jwt_get_grants_json(j.get(), "nbf")) {
+    boost::system::error_code nbf_ec;
+    auto nbf = boost::json::parse(nbf_json, nbf_ec);
+    free(nbf_json);  // malloc'd by libjwt
+    if (nbf_ec || !nbf.is_int64()) return Refuse("malformed nbf");
+    if (nbf.get_int64() > now + leeway) return Refuse("not yet valid");
+  }
   return c;
 }
 

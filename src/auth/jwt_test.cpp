@@ -116,13 +116,37 @@ TEST(JwtTest, RefusesForgeriesAndWrongClaims) {
   sig_tampered.back() = sig_tampered.back() == 'A' ? 'B' : 'A';
   bad.push_back({"tampered signature", sig_tampered});
 
+  // Security review finding 8: an unknown critical header and a future nbf were accepted.
+  std::string p = Payload(clock);
+  auto now = std::chrono::system_clock::to_time_t(clock.Now());
+  bad.push_back(
+      {"crit", HandMade(R"({"alg":"HS256","kid":"k2","crit":["x-ext"],"x-ext":1})", p, kSecret)});
+  bad.push_back({"nbf in the future", HandMade(R"({"alg":"HS256","kid":"k2"})",
+                                               p.substr(0, p.size() - 1) + R"(,"nbf":)" +
+                                                   std::to_string(now + 3600) + "}",
+                                               kSecret)});
+  bad.push_back(
+      {"nbf not a number", HandMade(R"({"alg":"HS256","kid":"k2"})",
+                                    p.substr(0, p.size() - 1) + R"(,"nbf":"soon"})", kSecret)});
+
+  // Every refusal reads the same: nothing says which check failed.
   for (const auto& [name, token] : bad) {
     auto r = verifier.Verify(token);
     EXPECT_FALSE(r.ok()) << name;
     if (!r.ok()) {
       EXPECT_EQ(r.error().code, ErrorCode::kUnauthenticated) << name;
+      EXPECT_EQ(r.error().message, "the access token is invalid") << name;
+      EXPECT_EQ(r.error().slug, "invalid_token") << name;
     }
   }
+
+  // A past nbf is fine.
+  EXPECT_TRUE(
+      verifier
+          .Verify(HandMade(
+              R"({"alg":"HS256","kid":"k2"})",
+              p.substr(0, p.size() - 1) + R"(,"nbf":)" + std::to_string(now - 10) + "}", kSecret))
+          .ok());
 }
 
 TEST(JwtTest, FutureIatRefused) {

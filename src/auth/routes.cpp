@@ -73,7 +73,7 @@ void RegisterAuthRoutes(http::Router& router, const AuthRoutesDeps& deps) {
                if (auto* c = body->if_contains("refresh_token_in_cookie")) cookie = c->as_bool();
                auto client = ClientOf(ctx);
                auto job = [=] { return d->service.Login(email, password, client); };
-               auto r = co_await d->workers.Run(job);
+               auto r = co_await d->password_workers.Run(job);
                if (!r.ok()) co_return Fail(ctx, r.error());
                co_return Tokens(*r, cookie);
              });
@@ -179,7 +179,7 @@ void RegisterAuthRoutes(http::Router& router, const AuthRoutesDeps& deps) {
                std::string next(body->at("new_password").as_string());
                auto client = ClientOf(ctx);
                auto job = [=] { return d->service.ChangePassword(p, current, next, client); };
-               auto r = co_await d->workers.Run(job);
+               auto r = co_await d->password_workers.Run(job);
                if (!r.ok()) co_return Fail(ctx, r.error());
                co_return NoContent();
              });
@@ -242,7 +242,7 @@ void RegisterAuthRoutes(http::Router& router, const AuthRoutesDeps& deps) {
                std::string password(body->at("password").as_string());
                auto client = ClientOf(ctx);
                auto job = [=] { return d->service.ResetPassword(token, password, client); };
-               auto r = co_await d->workers.Run(job);
+               auto r = co_await d->password_workers.Run(job);
                if (!r.ok()) co_return Fail(ctx, r.error());
                co_return NoContent();
              });

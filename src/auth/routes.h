@@ -3,6 +3,7 @@
 
 #include "auth/auth_service.h"
 #include "auth/guard.h"
+#include "core/bounded_worker_pool.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/worker_pool.h"
@@ -18,6 +19,8 @@ struct AuthRoutesDeps {
   UserRepository& users;
   Guard& guard;
   WorkerPool& workers;
+  // Where login, password change and reset run (they hash passwords).
+  BoundedWorkerPool& password_workers;
   const validation::Validator& validator;
   const AuthConfig& config;
   Logger& logger;

@@ -22,17 +22,20 @@ AuthSession SessionFromRow(const storage::Row& r) {
   return s;
 }
 
-Result<std::pair<int64_t, std::string>> CountSince(storage::Database& db, const char* column,
-                                                   const std::string& value,
-                                                   const std::string& since) {
+Result<AttemptCounts> CountSince(storage::Database& db, const char* column,
+                                 const std::string& value, const std::string& since,
+                                 const std::string& pending_since) {
   auto conn = db.Acquire();
   if (!conn.ok()) return conn.error();
-  auto rows = (*conn)->Query(std::string("SELECT COUNT(*), MIN(created_at) FROM login_failures "
-                                         "WHERE ") +
-                                 column + " = ? AND created_at > ?",
-                             {Value(value), Value(since)});
+  auto rows = (*conn)->Query(
+      std::string("SELECT COALESCE(SUM(CASE WHEN pending = 0 THEN 1 ELSE 0 END), 0), "
+                  "COALESCE(SUM(CASE WHEN pending = 1 AND created_at > ? THEN 1 ELSE 0 END), 0), "
+                  "MIN(CASE WHEN pending = 0 THEN created_at END) FROM login_failures WHERE ") +
+          column + " = ? AND created_at > ?",
+      {Value(pending_since), Value(value), Value(since)});
   if (!rows.ok()) return rows.error();
-  return std::pair{rows->rows[0].GetInt(0), rows->rows[0].GetString(1)};
+  const auto& row = rows->rows[0];
+  return AttemptCounts{row.GetInt(0), row.GetInt(1), row.GetString(2)};
 }
 
 }  // namespace
@@ -152,22 +155,39 @@ Status SessionRepository::RotateRefresh(const std::string& old_hash, const std::
   return OkStatus();
 }
 
-Status SessionRepository::RecordLoginFailure(const std::string& email, const std::string& ip,
-                                             const std::string& at) {
-  auto r = db_.Execute("INSERT INTO login_failures (email, ip, created_at) VALUES (?, ?, ?)",
-                       {Value(email), Value(ip), Value(at)});
+Result<int64_t> SessionRepository::RecordAttempt(const std::string& email, const std::string& ip,
+                                                 const std::string& at) {
+  auto r =
+      db_.Execute("INSERT INTO login_failures (email, ip, created_at, pending) VALUES (?, ?, ?, 1)",
+                  {Value(email), Value(ip), Value(at)});
   if (!r.ok()) return r.error();
-  return OkStatus();
+  return r->last_insert_id;
 }
 
-Result<std::pair<int64_t, std::string>> SessionRepository::FailuresForEmail(
-    const std::string& email, const std::string& since) {
-  return CountSince(db_, "email", email, since);
+Status SessionRepository::MarkFailed(int64_t id) {
+  return db_.Write("UPDATE login_failures SET pending = 0 WHERE id = ?", {Value(id)});
 }
 
-Result<std::pair<int64_t, std::string>> SessionRepository::FailuresForIp(const std::string& ip,
-                                                                         const std::string& since) {
-  return CountSince(db_, "ip", ip, since);
+Status SessionRepository::DropAttempt(int64_t id) {
+  return db_.Write("DELETE FROM login_failures WHERE id = ?", {Value(id)});
+}
+
+Status SessionRepository::ClearFailuresUpTo(const std::string& email, int64_t id) {
+  return db_.Write(
+      "DELETE FROM login_failures WHERE email = ? AND (id = ? OR (pending = 0 AND id < ?))",
+      {Value(email), Value(id), Value(id)});
+}
+
+Result<AttemptCounts> SessionRepository::AttemptsForEmail(const std::string& email,
+                                                          const std::string& since,
+                                                          const std::string& pending_since) {
+  return CountSince(db_, "email", email, since, pending_since);
+}
+
+Result<AttemptCounts> SessionRepository::AttemptsForIp(const std::string& ip,
+                                                       const std::string& since,
+                                                       const std::string& pending_since) {
+  return CountSince(db_, "ip", ip, since, pending_since);
 }
 
 Status SessionRepository::ClearLoginFailures(const std::string& email) {
@@ -202,6 +222,11 @@ Result<std::optional<std::string>> SessionRepository::ConsumeReset(const std::st
   if (!r.ok()) return r.error();
   if (r->affected_rows != 1) return std::optional<std::string>();
   return std::optional<std::string>(rows->rows[0].GetString(0));
+}
+
+Status SessionRepository::InvalidateResets(const std::string& user_id, const std::string& at) {
+  return db_.Write("UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL",
+                   {Value(at), Value(user_id)});
 }
 
 }  // namespace studybot::auth

@@ -29,6 +29,12 @@ struct RefreshTokenRow {
   std::optional<std::string> used_at;
 };
 
+struct AttemptCounts {
+  int64_t failures = 0;
+  int64_t pending = 0;
+  std::string oldest_failure;  // "" when none
+};
+
 class SessionRepository {
  public:
   explicit SessionRepository(storage::Database& db) : db_(db) {}
@@ -56,13 +62,23 @@ class SessionRepository {
                        const std::string& expires_at, const std::string& ip,
                        const std::string& user_agent);
 
-  // Failed logins.
-  Status RecordLoginFailure(const std::string& email, const std::string& ip, const std::string& at);
-  // Failures for the email since `since`, and the oldest of them ("" when none).
-  Result<std::pair<int64_t, std::string>> FailuresForEmail(const std::string& email,
-                                                           const std::string& since);
-  Result<std::pair<int64_t, std::string>> FailuresForIp(const std::string& ip,
-                                                        const std::string& since);
+  // Password attempts (logins, password changes). An attempt is recorded as pending before the
+  // password is checked, becomes a failure (MarkFailed) when it was wrong, and is deleted when it
+  // succeeded or was refused unchecked: concurrent attempts each see the ones recorded before
+  // them, so no more than the lockout threshold are ever checked at once. Returns its id.
+  Result<int64_t> RecordAttempt(const std::string& email, const std::string& ip,
+                                const std::string& at);
+  Status MarkFailed(int64_t id);
+  Status DropAttempt(int64_t id);
+  // Deletes the email's attempt `id` (it succeeded) and its failures before it; other pending
+  // attempts, still being checked, stay.
+  Status ClearFailuresUpTo(const std::string& email, int64_t id);
+  // Failures since `since`, and attempts still pending since `pending_since` (older pending
+  // rows are from a process that died mid-check).
+  Result<AttemptCounts> AttemptsForEmail(const std::string& email, const std::string& since,
+                                         const std::string& pending_since);
+  Result<AttemptCounts> AttemptsForIp(const std::string& ip, const std::string& since,
+                                      const std::string& pending_since);
   Status ClearLoginFailures(const std::string& email);
 
   // Password reset tokens.
@@ -70,6 +86,8 @@ class SessionRepository {
                      const std::string& expires_at);
   // Marks the token used if it is unused and unexpired at `now`; returns its user id, or nullopt.
   Result<std::optional<std::string>> ConsumeReset(const std::string& hash, const std::string& now);
+  // Marks every unused reset token of the user used (a reset, a password change, a newer token).
+  Status InvalidateResets(const std::string& user_id, const std::string& at);
 
  private:
   storage::Database& db_;

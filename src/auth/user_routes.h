@@ -3,6 +3,7 @@
 
 #include "auth/guard.h"
 #include "auth/user_service.h"
+#include "core/bounded_worker_pool.h"
 #include "core/worker_pool.h"
 #include "http/router.h"
 #include "validation/validator.h"
@@ -14,6 +15,7 @@ struct UserRoutesDeps {
   AuditLog& audit;
   Guard& guard;
   WorkerPool& workers;
+  BoundedWorkerPool& password_workers;  // user creation and password changes hash
   const validation::Validator& validator;
 };
 

@@ -33,6 +33,11 @@ Result<UserView> UserService::View(const User& user) {
 }
 
 Result<UserPage> UserService::List(int limit, const std::string& cursor) {
+  // Cursors are the last id of a page we served; anything else is the client's mistake, not a
+  // reason to start over from the first page.
+  if (!cursor.empty() && !IsUuid(cursor)) {
+    return Error::InvalidArgument("malformed cursor", {{"/cursor", "not a cursor we issued"}});
+  }
   auto users = users_.List(limit + 1, cursor);
   if (!users.ok()) return users.error();
   UserPage page;

@@ -21,6 +21,7 @@ void RegisterApiKeyRoutes(http::Router& router, const ApiKeyRoutesDeps& deps) {
                std::string id(ctx.Param("id"));
                return auth::AdminCallWithBody(
                    d->guard, d->workers, d->validator, ctx, "create_api_key_request",
+                   [d, id](const Principal& p) { return d->keys.CheckAccess(p, id); },
                    [d, client, id](const Principal& p, const boost::json::object& body) {
                      NewApiKey in;
                      in.name = std::string(body.at("name").as_string());

@@ -46,6 +46,11 @@ class ApiKeyService {
         clock_(clock),
         events_(events) {}
 
+  // kPermissionDenied when `who` may not manage the chatbot's API keys (checked before a body is
+  // read).
+  Status CheckAccess(const auth::Principal& who, const std::string& chatbot_id) {
+    return chatbots_.CheckAccess(who, chatbot_id);
+  }
   Result<CreatedApiKey> Create(const auth::Principal& who, const std::string& chatbot_id,
                                const NewApiKey& in, const auth::ClientInfo& client);
   Result<std::vector<auth::ApiKey>> List(const auth::Principal& who, const std::string& chatbot_id);

@@ -76,6 +76,7 @@ void RegisterChatbotRoutes(http::Router& router, const ChatbotRoutesDeps& deps) 
                auto client = auth::ClientOf(ctx);
                return auth::AdminCallWithBody(
                    d->guard, d->workers, d->validator, ctx, "create_chatbot_request",
+                   auth::NoResourceCheck{},
                    [d, client](const Principal& p, const boost::json::object& body) {
                      return d->service.Create(p, InputFrom(body), client);
                    },
@@ -100,6 +101,7 @@ void RegisterChatbotRoutes(http::Router& router, const ChatbotRoutesDeps& deps) 
                std::string id(ctx.Param("id"));
                return auth::AdminCallWithBody(
                    d->guard, d->workers, d->validator, ctx, "update_chatbot_request",
+                   [d, id](const Principal& p) { return d->service.CheckAccess(p, id); },
                    [d, client, id](const Principal& p, const boost::json::object& body) {
                      return d->service.Update(p, id, InputFrom(body), client);
                    },

@@ -141,6 +141,11 @@ Status ChatbotService::LoadSecrets(Chatbot& bot) {
 
 Result<ChatbotPage> ChatbotService::List(const auth::Principal& who, int limit,
                                          const std::string& cursor) {
+  // Cursors are the last id of a page we served; anything else is the client's mistake, not a
+  // reason to start over from the first page.
+  if (!cursor.empty() && !IsUuid(cursor)) {
+    return Error::InvalidArgument("malformed cursor", {{"/cursor", "not a cursor we issued"}});
+  }
   std::optional<std::string> member;
   if (!who.IsSystemAdmin()) member = who.user_id;
   auto rows = bots_.List(limit + 1, cursor, member);

@@ -302,6 +302,12 @@ const std::vector<Setting>& Settings() {
           "auth.lockout_window", [](auto& c) -> auto& { return c.auth.lockout_window; }),
       SecondsSetting(
           "auth.reset_ttl", [](auto& c) -> auto& { return c.auth.reset_ttl; }),
+      IntSetting(
+          "auth.hash_threads", [](auto& c) -> auto& { return c.auth.hash_threads; }, 1, 64),
+      IntSetting(
+          "auth.hash_queue", [](auto& c) -> auto& { return c.auth.hash_queue; }, 1, 10000),
+      DurationSetting(
+          "auth.hash_queue_timeout", [](auto& c) -> auto& { return c.auth.hash_queue_timeout; }),
       DurationSetting(
           "auth.session_cache_ttl", [](auto& c) -> auto& { return c.auth.session_cache_ttl; }),
       StringSetting(

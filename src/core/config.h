@@ -92,6 +92,12 @@ struct AuthConfig {
   int lockout_threshold = 5;
   std::chrono::seconds lockout_window{15 * 60};
   std::chrono::seconds reset_ttl{30 * 60};
+  // Password hashing (login, password change and reset, user creation) runs on a pool of its own
+  // so that a flood of sign-ins cannot starve SQL-backed requests: hash_threads threads, at most
+  // hash_queue jobs running or waiting, each waiting at most hash_queue_timeout; more get 503.
+  int hash_threads = 2;
+  int hash_queue = 32;
+  std::chrono::milliseconds hash_queue_timeout{5000};
   // How long a "session is live" answer is cached by the auth middleware.
   std::chrono::milliseconds session_cache_ttl{2000};
   // Base URL of the admin UI, for password reset links ("https://admin.example.com").

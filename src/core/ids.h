@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace studybot {
 
@@ -13,5 +14,7 @@ std::string RandomHex(std::size_t bytes);
 std::string UniqueHexId();
 // A random UUID v4 in canonical text form; used as opaque ids.
 std::string NewUuid();
+// True for the canonical text form of a UUID (any version, hex in either case).
+bool IsUuid(std::string_view s);
 
 }  // namespace studybot

@@ -2,6 +2,12 @@
 
 #include <cmath>
 
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/stream_parser.hpp>
 
 #include "core/strings.h"
@@ -49,6 +55,83 @@ bool AllNumbersFinite(const boost::json::value& v) {
   }
 }
 
+// A SAX pass that stops at the first object key seen twice in the same object. Boost.JSON 1.81
+// keeps the last of duplicate keys silently; a proxy, a filter or an audit trail may read the
+// first, so {"role":"bot_admin","role":"system_admin"} must not mean two things.
+class DuplicateKeyFinder {
+ public:
+  static constexpr std::size_t max_array_size = -1;
+  static constexpr std::size_t max_object_size = -1;
+  static constexpr std::size_t max_string_size = -1;
+  static constexpr std::size_t max_key_size = -1;
+
+  std::optional<std::string> duplicate;
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_array_begin(boost::system::error_code&) {
+    levels_.emplace_back();
+    levels_.back().is_object = false;
+    return true;
+  }
+  bool on_array_end(std::size_t, boost::system::error_code&) {
+    levels_.pop_back();
+    return true;
+  }
+  bool on_object_begin(boost::system::error_code&) {
+    levels_.emplace_back();
+    return true;
+  }
+  bool on_object_end(std::size_t, boost::system::error_code&) {
+    levels_.pop_back();
+    return true;
+  }
+  bool on_string_part(boost::json::string_view, std::size_t, boost::system::error_code&) {
+    return true;
+  }
+  bool on_string(boost::json::string_view, std::size_t, boost::system::error_code&) { return true; }
+  bool on_key_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    key_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(boost::json::string_view s, std::size_t, boost::system::error_code& ec) {
+    key_.append(s.data(), s.size());
+    if (!levels_.back().keys.insert(key_).second) {
+      duplicate = key_;
+      ec = boost::json::error::syntax;  // stops the pass; `duplicate` says why
+      return false;
+    }
+    key_.clear();
+    return true;
+  }
+  bool on_number_part(boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(int64_t, boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_uint64(uint64_t, boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_double(double, boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_bool(bool, boost::system::error_code&) { return true; }
+  bool on_null(boost::system::error_code&) { return true; }
+  bool on_comment_part(boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
+
+ private:
+  struct Level {
+    bool is_object = true;
+    std::unordered_set<std::string> keys;
+  };
+  std::vector<Level> levels_;
+  std::string key_;
+};
+
+// The first key that appears twice in one object of `text` (already known to be valid JSON).
+std::optional<std::string> FindDuplicateKey(std::string_view text) {
+  boost::json::parse_options opts;
+  opts.max_depth = kMaxJsonDepth;
+  boost::json::basic_parser<DuplicateKeyFinder> p(opts);
+  boost::system::error_code ec;
+  p.write_some(false, text.data(), text.size(), ec);
+  return std::move(p.handler().duplicate);
+}
+
 }  // namespace
 
 Result<boost::json::value> ParseJson(std::string_view text) {
@@ -82,6 +165,11 @@ Result<boost::json::value> ParseJson(std::string_view text) {
     return Error::InvalidArgument("malformed JSON at line " + std::to_string(line) + ", column " +
                                   std::to_string(column) + " (byte " + std::to_string(consumed) +
                                   "): " + ec.message())
+        .WithSlug("malformed_json");
+  }
+  if (auto key = FindDuplicateKey(text)) {
+    return Error::InvalidArgument("malformed JSON: the key \"" + CleanUtf8(*key, 64) +
+                                  "\" appears twice in one object")
         .WithSlug("malformed_json");
   }
   auto value = p.release();

@@ -51,6 +51,21 @@ TEST(JsonBodyTest, MalformedJsonGivesPosition) {
   }
 }
 
+// Security review finding 8: {"role":"bot_admin","role":"system_admin"} made a system admin.
+TEST(JsonBodyTest, DuplicateKeysAreRefusedAtAnyDepth) {
+  for (std::string body :
+       {R"({"role":"bot_admin","role":"system_admin"})", R"({"a":{"x":1,"y":2,"x":3}})",
+        R"([{"k":1},{"k":2,"k":2}])", R"({"a\u0062":1,"ab":2})"}) {
+    auto v = ParseJson(body);
+    ASSERT_FALSE(v.ok()) << body;
+    EXPECT_EQ(v.error().slug, "malformed_json");
+    EXPECT_NE(v.error().message.find("appears twice"), std::string::npos) << v.error().message;
+  }
+  // The same key in sibling objects is fine.
+  EXPECT_TRUE(ParseJson(R"([{"k":1},{"k":2}])").ok());
+  EXPECT_TRUE(ParseJson(R"({"a":{"k":1},"b":{"k":1}})").ok());
+}
+
 TEST(JsonBodyTest, DepthLimit) {
   std::string ok = std::string(kMaxJsonDepth - 1, '[') + std::string(kMaxJsonDepth - 1, ']');
   EXPECT_TRUE(ParseJson(ok).ok());

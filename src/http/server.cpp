@@ -20,6 +20,43 @@
 namespace studybot::http {
 namespace {
 
+// RFC 9112: section 3.2 (an HTTP/1.1 request has exactly one Host), section 6.1 (chunked must be
+// the final transfer coding of a request, and appear once), section 6.3 (a message with both
+// Transfer-Encoding and Content-Length, or Transfer-Encoding in HTTP/1.0, is suspect). We decode
+// no coding but chunked, so any other is "not implemented".
+studybot::Status CheckFraming(const bhttp::request_header<>& head) {
+  auto bad = [](std::string message) {
+    return Error::InvalidArgument(std::move(message)).WithSlug("bad_request");
+  };
+  if (head.version() >= 11 && head.count(bhttp::field::host) != 1) {
+    return bad("an HTTP/1.1 request needs exactly one Host header");
+  }
+  if (head.count(bhttp::field::transfer_encoding) == 0) return OkStatus();
+  if (head.version() < 11) return bad("Transfer-Encoding is not allowed in HTTP/1.0");
+  if (head.count(bhttp::field::content_length) != 0) {
+    return bad("Transfer-Encoding and Content-Length together are not allowed");
+  }
+  std::vector<std::string> codings;
+  auto [first, last] = head.equal_range(bhttp::field::transfer_encoding);
+  for (auto f = first; f != last; ++f) {
+    for (auto part : Split(f->value(), ',')) {
+      auto coding = ToLower(std::string(Trim(part)));
+      if (!coding.empty()) codings.push_back(std::move(coding));
+    }
+  }
+  if (codings.empty() || codings.back() != "chunked") {
+    return bad("the final transfer coding of a request must be chunked");
+  }
+  if (codings.size() > 1) {
+    for (std::size_t i = 0; i + 1 < codings.size(); ++i) {
+      if (codings[i] == "chunked") return bad("chunked may be applied only once");
+    }
+    return Error::InvalidArgument("only the chunked transfer coding is supported")
+        .WithSlug("unsupported_transfer_coding");
+  }
+  return OkStatus();
+}
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
@@ -216,6 +253,18 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
       conn.stream.expires_after(config_.read_timeout);
       auto [hec, hn] = co_await bhttp::async_read_header(conn.stream, buffer, parser, kTuple);
       boost::system::error_code rec = hec;
+      if (!rec) {
+        // Framing and Host are checked before any body byte is read: a request whose length a
+        // proxy in front of us might read differently is refused and the connection closed,
+        // so nothing after it is taken as another request (request smuggling).
+        auto framing = CheckFraming(parser.get());
+        if (!framing.ok()) {
+          bool unknown = framing.error().slug == "unsupported_transfer_coding";
+          co_await write_error(unknown ? Status::not_implemented : Status::bad_request,
+                               std::move(framing).error());
+          break;
+        }
+      }
       if (!rec && !parser.is_done()) {
         const auto& head = parser.get();
         if (EqualsIgnoreCase(head[bhttp::field::expect], "100-continue")) {

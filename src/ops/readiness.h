@@ -8,6 +8,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "core/bounded_worker_pool.h"
 #include "core/result.h"
 
 namespace studybot::storage {
@@ -34,6 +35,26 @@ class DatabaseCheck final : public DependencyCheck {
 
  private:
   storage::Database& db_;
+};
+
+// The password hashing pool's load. Never fails: a saturated pool means sign-ins are being
+// turned away (503), not that this node cannot serve, so it shows "saturated" with /ready
+// still 200, for dashboards and alerts rather than for load balancers.
+class PasswordPoolCheck final : public DependencyCheck {
+ public:
+  explicit PasswordPoolCheck(const BoundedWorkerPool& pool) : pool_(pool) {}
+  std::string name() const override { return "password_hashing"; }
+  Result<boost::json::object> Check() override {
+    auto load = pool_.Load();
+    return boost::json::object{{"status", load.saturated ? "saturated" : "ok"},
+                               {"active", load.active},
+                               {"queued", load.queued},
+                               {"capacity", load.capacity},
+                               {"refused_total", pool_.Refused()}};
+  }
+
+ private:
+  const BoundedWorkerPool& pool_;
 };
 
 }  // namespace studybot::ops

@@ -63,6 +63,7 @@ void RegisterScrapingRoutes(http::Router& router, const ScrapingRoutesDeps& deps
                auto client = auth::ClientOf(ctx);
                return auth::AdminCallWithBody(
                    d->guard, d->workers, d->validator, ctx, "create_scraping_url_request",
+                   auth::NoResourceCheck{},
                    [d, client](const Principal& p, const boost::json::object& body) {
                      NewSource in;
                      in.chatbot_id = body.at("chatbot_id").as_string();
@@ -98,6 +99,7 @@ void RegisterScrapingRoutes(http::Router& router, const ScrapingRoutesDeps& deps
         auto client = auth::ClientOf(ctx);
         return auth::AdminCallWithBody(
             d->guard, d->workers, d->validator, ctx, "trigger_scraping_request",
+            auth::NoResourceCheck{},
             [d, client](const Principal& p, const boost::json::object& body) {
               std::string source;
               if (auto* v = body.if_contains("source_id")) source = v->as_string();

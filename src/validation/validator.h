@@ -27,14 +27,21 @@ class Validator {
   Validator();
   ~Validator();
 
-  // Ok, or kInvalidArgument with one detail per failing field ({path: "/email", reason}).
+  // Ok, or kInvalidArgument with one detail per failing field ({path: "/email", reason}): at
+  // most 20 details of at most ~200 bytes each, whatever the document. Sizes (maxItems,
+  // maxProperties, maxLength) are checked first, so an oversized array is one error and its
+  // items are never looked at.
   // REQUIRES: `schema` names an embedded schema (a programmer error otherwise: throws).
   Status Validate(std::string_view schema, const boost::json::value& document) const;
 
   bool Has(std::string_view schema) const;
 
  private:
-  std::map<std::string, std::unique_ptr<valijson::Schema>, std::less<>> schemas_;
+  struct Parsed {
+    boost::json::value document;  // the schema's JSON, read by the bounds pass
+    std::unique_ptr<valijson::Schema> schema;
+  };
+  std::map<std::string, Parsed, std::less<>> schemas_;
 };
 
 }  // namespace studybot::validation

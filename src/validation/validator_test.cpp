@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "validation/embedded_schemas.h"
 
@@ -73,6 +74,9 @@ void CheckConventions(const std::string& schema, const boost::json::value& node,
                                  << ": objects must set additionalProperties: false, or be maps "
                                     "with propertyNames.maxLength and maxProperties";
     }
+    if (has_type("array")) {
+      EXPECT_TRUE(o.contains("maxItems")) << schema << where << ": arrays need maxItems";
+    }
     if (has_type("string") && !o.contains("enum") && !o.contains("const")) {
       EXPECT_TRUE(o.contains("maxLength")) << schema << where << ": strings need maxLength";
     }
@@ -91,6 +95,126 @@ TEST(ValidatorTest, EverySchemaFollowsTheConventionsAndIsPublished) {
     EXPECT_NE(openapi.str().find("schemas/" + std::string(s.name) + ".json"), std::string::npos)
         << s.name << " is not referenced from docs/openapi.yaml";
   }
+}
+
+// The size of the error envelope a client would get for `st`.
+std::size_t AnswerBytes(const Status& st) {
+  boost::json::array details;
+  for (const auto& d : st.error().details)
+    details.push_back({{"path", d.path}, {"reason", d.reason}});
+  return boost::json::serialize(
+             boost::json::object{
+                 {"error", {{"message", st.error().message}, {"details", std::move(details)}}}})
+      .size();
+}
+
+boost::json::array Repeat(const boost::json::value& v, std::size_t n) {
+  boost::json::array a;
+  a.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    a.push_back(v);
+  return a;
+}
+
+// Security review finding 1: 16,000 duplicate events made a 15 GB answer; 500k domains 46 MB.
+TEST(ValidatorTest, HugeArraysOfDuplicatesGetOneSmallError) {
+  Validator v;
+  boost::json::object hook{{"url", "https://h.example.com/x"}, {"events", Repeat("*", 16000)}};
+  auto r = v.Validate("create_webhook_request", hook);
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.error().details.size(), 1u);
+  EXPECT_EQ(r.error().details[0].path, "/events");
+  EXPECT_NE(r.error().details[0].reason.find("at most 20 items"), std::string::npos);
+
+  boost::json::object bot{{"allowed_domains", Repeat("a", 500000)}};
+  auto b = v.Validate("update_chatbot_request", bot);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().details.size(), 1u);
+
+  // Within maxItems, duplicates are still refused, with a bounded list.
+  boost::json::object few{{"url", "https://h.example.com/x"}, {"events", Repeat("*", 20)}};
+  auto f = v.Validate("create_webhook_request", few);
+  ASSERT_FALSE(f.ok());
+  EXPECT_LE(f.error().details.size(), 20u);
+  EXPECT_LT(AnswerBytes(f), 8 * 1024u);
+}
+
+TEST(ValidatorTest, ThousandsOfUnknownFieldsGetABoundedList) {
+  Validator v;
+  boost::json::object body{{"email", "a@b.co"}, {"password", "x"}};
+  for (int i = 0; i < 100000; ++i)
+    body["k" + std::to_string(i)] = i;
+  auto r = v.Validate("login_request", body);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().details.size(), 20u);
+  EXPECT_EQ(r.error().details[0].reason, "unknown field");
+  EXPECT_LT(AnswerBytes(r), 4 * 1024u);
+
+  boost::json::object long_key{{std::string(100000, 'k'), 1}};
+  auto l = v.Validate("login_request", long_key);
+  ASSERT_FALSE(l.ok());
+  EXPECT_LT(AnswerBytes(l), 4 * 1024u);
+}
+
+// Finding 8: U+0000 was stored in names. Single-line fields refuse every control character;
+// multi-line text keeps its newlines.
+TEST(ValidatorTest, ControlCharactersAreRefusedInNamesTitlesAndEmails) {
+  Validator v;
+  for (std::string bad : {std::string("a\0b", 3), std::string("a\nb"), std::string("a\x1b[31m"),
+                          std::string("a\x7f")}) {
+    auto r = v.Validate("create_chatbot_request", boost::json::object{{"name", bad}});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().details[0].path, "/name");
+    EXPECT_FALSE(v.Validate("login_request",
+                            boost::json::object{{"email", "a" + bad + "@b.co"}, {"password", "x"}})
+                     .ok());
+    EXPECT_FALSE(v.Validate("update_chatbot_request",
+                            boost::json::object{{"widget", boost::json::object{{"title", bad}}}})
+                     .ok());
+  }
+  EXPECT_TRUE(v.Validate("create_chatbot_request",
+                         boost::json::object{{"name", "Bot"}, {"description", "two\nlines\tok"}})
+                  .ok());
+  EXPECT_FALSE(
+      v.Validate("create_chatbot_request",
+                 boost::json::object{{"name", "Bot"}, {"description", std::string("a\0", 2)}})
+          .ok());
+}
+
+// Every property of every schema, given an oversized array of duplicates, of invalid items, an
+// oversized string, or an oversized object: answered with a small error list.
+void SweepNode(const Validator& v, const std::string& schema, const boost::json::value& node,
+               const std::vector<std::string>& path, int& checked) {
+  if (!node.is_object()) return;
+  const auto* props = node.as_object().if_contains("properties");
+  if (props == nullptr || !props->is_object()) return;
+  for (const auto& kv : props->as_object()) {
+    auto where = path;
+    where.emplace_back(kv.key());
+    for (const boost::json::value& hostile :
+         {boost::json::value(Repeat("dup", 200000)), boost::json::value(Repeat(7, 200000)),
+          boost::json::value(Repeat(boost::json::object{{"x", 1}}, 50000)),
+          boost::json::value(std::string(900000, 'x')), boost::json::value(Repeat(nullptr, 1))}) {
+      // Build {a: {b: hostile}} along the path.
+      boost::json::value doc = hostile;
+      for (auto it = where.rbegin(); it != where.rend(); ++it)
+        doc = boost::json::object{{*it, std::move(doc)}};
+      auto r = v.Validate(schema, doc);
+      if (r.ok()) continue;
+      ++checked;
+      EXPECT_LE(r.error().details.size(), 20u) << schema;
+      EXPECT_LT(AnswerBytes(r), 64 * 1024u) << schema;
+    }
+    SweepNode(v, schema, kv.value(), where, checked);
+  }
+}
+
+TEST(ValidatorTest, SweepOfHostileValuesOverEverySchemaStaysSmall) {
+  Validator v;
+  int checked = 0;
+  for (const auto& s : EmbeddedSchemas())
+    SweepNode(v, std::string(s.name), boost::json::parse(s.text), {}, checked);
+  EXPECT_GT(checked, 100);
 }
 
 }  // namespace

@@ -44,6 +44,7 @@ void RegisterWebhookRoutes(http::Router& router, const WebhookRoutesDeps& deps) 
                std::string id(ctx.Param("id"));
                return auth::AdminCallWithBody(
                    d->guard, d->workers, d->validator, ctx, "create_webhook_request",
+                   [d, id](const Principal& p) { return d->service.CheckAccess(p, id); },
                    [d, client, id](const Principal& p, const boost::json::object& body) {
                      return d->service.Create(p, id, InputFrom(body), client);
                    },
@@ -80,6 +81,7 @@ void RegisterWebhookRoutes(http::Router& router, const WebhookRoutesDeps& deps) 
                std::string hook(ctx.Param("webhook_id"));
                return auth::AdminCallWithBody(
                    d->guard, d->workers, d->validator, ctx, "update_webhook_request",
+                   [d, id](const Principal& p) { return d->service.CheckAccess(p, id); },
                    [d, client, id, hook](const Principal& p, const boost::json::object& body) {
                      return d->service.Update(p, id, hook, InputFrom(body), client);
                    },

@@ -53,6 +53,11 @@ class WebhookService final : public EventSink {
   Result<WebhookWithSecret> Create(const auth::Principal& who, const std::string& chatbot_id,
                                    const WebhookInput& in, const auth::ClientInfo& client);
   Result<std::vector<Webhook>> List(const auth::Principal& who, const std::string& chatbot_id);
+  // kPermissionDenied when `who` may not manage the chatbot's webhooks (checked before a body is
+  // read).
+  Status CheckAccess(const auth::Principal& who, const std::string& chatbot_id) {
+    return chatbots_.CheckAccess(who, chatbot_id);
+  }
   Result<Webhook> Get(const auth::Principal& who, const std::string& chatbot_id,
                       const std::string& id);
   Result<Webhook> Update(const auth::Principal& who, const std::string& chatbot_id,
