@@ -30,12 +30,13 @@
 #include <string_view>
 #include <vector>
 
+#include "ai/embedder.h"
 #include "core/result.h"
 #include "search/analyzer.h"
 
 namespace studybot::ai {
 
-class HashingEmbedder {
+class HashingEmbedder final : public Embedder {
  public:
   struct Options {
     // Vector length, in [1, 65536]. Must match the vector index's dimension.
@@ -61,7 +62,17 @@ class HashingEmbedder {
   // A unit-length vector of dimensions() floats, or all zeros (see the top comment).
   std::vector<float> Embed(std::string_view text) const;
 
-  int dimensions() const { return options_.dimensions; }
+  // Embedder: never fails. The id names this algorithm's version: change it with the features.
+  std::string id() const override { return "hashing-v1/" + std::to_string(options_.dimensions); }
+  int dimensions() const override { return options_.dimensions; }
+  Result<std::vector<std::vector<float>>> Embed(const std::vector<std::string>& texts) override {
+    std::vector<std::vector<float>> out;
+    out.reserve(texts.size());
+    for (const auto& t : texts)
+      out.push_back(Embed(std::string_view(t)));
+    return out;
+  }
+
   const Options& options() const { return options_; }
 
  private:

@@ -54,13 +54,16 @@ Application::Application(const Config& config, Logger& logger) : config_(config)
 void Application::Start() {
   webhooks_.deliverer->Start();
   scraping_.runner->Start();
+  knowledge_.Start();
   server_->Start();
 }
 
 void Application::RunUntilSignal() {
   webhooks_.deliverer->Start();
   scraping_.runner->Start();
+  knowledge_.Start();
   server_->RunUntilSignal();
+  knowledge_.Stop();
   scraping_.runner->Stop();
   webhooks_.deliverer->Stop();
 }
@@ -68,6 +71,7 @@ void Application::RunUntilSignal() {
 Application::~Application() {
   // The server goes first: no request may run against parts that are being torn down.
   server_.reset();
+  knowledge_.Stop();
   if (scraping_.runner) scraping_.runner->Stop();
   if (webhooks_.deliverer) webhooks_.deliverer->Stop();
   if (workers_) workers_->Stop();
@@ -255,6 +259,9 @@ void Application::RegisterRoutes() {
   scraping_.routes = std::make_unique<scraping::ScrapingRoutesDeps>(
       scraping::ScrapingRoutesDeps{*scraping_.service, *guard_, *workers_, *validator_});
   scraping::RegisterScrapingRoutes(router_, *scraping_.routes);
+  knowledge_.routes = std::make_unique<ingest::KnowledgeRoutesDeps>(ingest::KnowledgeRoutesDeps{
+      *knowledge_.service, *knowledge_.search, *guard_, *workers_, *validator_});
+  ingest::RegisterKnowledgeRoutes(router_, *knowledge_.routes);
 }
 
 Result<std::unique_ptr<Application>> Application::Create(const Config& config, Logger& logger) {
@@ -286,6 +293,9 @@ Result<std::unique_ptr<Application>> Application::Create(const Config& config, L
   if (!built.ok()) return built.error();
   app->BuildWebhooks();
   app->BuildScraping();
+  auto knowledge = app->knowledge_.Build(config, *app->db_, *app->auth_.chatbot_service,
+                                         *app->auth_.audit, app->clock_, logger);
+  if (!knowledge.ok()) return knowledge.error();
   app->RegisterRoutes();
 
   auto cors = http::CorsPolicy::Create(config.http.cors_origins);

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "app/knowledge_parts.h"
 #include "app/system_secrets.h"
 #include "auth/api_key_repository.h"
 #include "auth/audit_log.h"
@@ -129,6 +130,7 @@ class Application {
   webhooks::WebhookService& webhooks() { return *webhooks_.service; }
   webhooks::WebhookDeliverer& webhook_deliverer() { return *webhooks_.deliverer; }
   scraping::ScrapeJobRunner& scrape_runner() { return *scraping_.runner; }
+  KnowledgeParts& knowledge() { return knowledge_; }
   // Routes may be added until Start().
   http::Router& router() { return router_; }
 
@@ -164,6 +166,7 @@ class Application {
   WebhookParts webhooks_;
   ChatParts chat_;
   ScrapingParts scraping_;
+  KnowledgeParts knowledge_;
   std::unique_ptr<outbound::SmtpMailer> mailer_;  // null without smtp.url
   std::string smtp_password_;                     // opened when given sealed
   std::unique_ptr<auth::Guard> guard_;

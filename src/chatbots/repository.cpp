@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "core/time.h"
+
 namespace studybot::chatbots {
 namespace {
 
@@ -126,9 +128,19 @@ Status ChatbotRepository::Update(const Chatbot& b) {
 }
 
 Status ChatbotRepository::Delete(const std::string& id) {
-  auto r = db_.Execute("DELETE FROM chatbots WHERE id = ?", {Value(id)});
-  if (!r.ok()) return r.error();
-  if (r->affected_rows == 0) return Error::NotFound("no such chatbot");
+  auto done = db_.InTransaction<bool>([&](storage::Connection& c) -> Result<bool> {
+    auto r = c.Execute("DELETE FROM chatbots WHERE id = ?", {Value(id)});
+    if (!r.ok()) return r.error();
+    if (r->affected_rows == 0) return Error::NotFound("no such chatbot");
+    // Its chunks go by cascade, which no trigger sees on MySQL: tell the search indexes (see
+    // ingest/index_follower.h; chunk 0 means "all of the chatbot").
+    auto logged =
+        c.Execute("INSERT INTO index_changes (chatbot_id, chunk_id, created_at) VALUES (?, 0, ?)",
+                  {Value(id), Value(FormatRfc3339Millis(std::chrono::system_clock::now()))});
+    if (!logged.ok()) return logged.error();
+    return true;
+  });
+  if (!done.ok()) return done.error();
   return OkStatus();
 }
 

@@ -357,6 +357,25 @@ const std::vector<Setting>& Settings() {
           "scraping.schedule_check", [](auto& c) -> auto& { return c.scraping.schedule_check; }),
       DurationSetting(
           "webhooks.retry_base", [](auto& c) -> auto& { return c.webhooks.retry_base; }),
+      IntSetting(
+          "knowledge.job_threads", [](auto& c) -> auto& { return c.knowledge.job_threads; }, 1, 64),
+      DurationSetting(
+          "knowledge.job_poll_interval",
+          [](auto& c) -> auto& { return c.knowledge.job_poll_interval; }),
+      SecondsSetting(
+          "knowledge.job_lease", [](auto& c) -> auto& { return c.knowledge.job_lease; }),
+      DurationSetting(
+          "knowledge.index_poll_interval",
+          [](auto& c) -> auto& { return c.knowledge.index_poll_interval; }),
+      IntSetting(
+          "knowledge.embedding_dimensions",
+          [](auto& c) -> auto& { return c.knowledge.embedding_dimensions; }, 16, 4096),
+      IntSetting(
+          "knowledge.chunk_size_tokens",
+          [](auto& c) -> auto& { return c.knowledge.chunk_size_tokens; }, 50, 4000),
+      IntSetting(
+          "knowledge.chunk_overlap_tokens",
+          [](auto& c) -> auto& { return c.knowledge.chunk_overlap_tokens; }, 0, 1000),
   };
   return kSettings;
 }

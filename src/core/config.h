@@ -158,6 +158,21 @@ struct ScrapingConfig {
   std::chrono::milliseconds schedule_check{60'000};
 };
 
+struct KnowledgeConfig {
+  // Background jobs (ingestion): worker threads per process, how often idle workers look for
+  // jobs, and how long a claim lasts without a heartbeat (a dead worker's jobs wait this long).
+  int job_threads = 2;
+  std::chrono::milliseconds job_poll_interval{1'000};
+  std::chrono::seconds job_lease{60};
+  // How often the search index looks for changes made by other processes (local writes wake it).
+  std::chrono::milliseconds index_poll_interval{1'000};
+  // The built-in embedder's vector length.
+  int embedding_dimensions = 384;
+  // Chunking defaults (tokens).
+  int chunk_size_tokens = 400;
+  int chunk_overlap_tokens = 60;
+};
+
 struct Config {
   // development or production. Production refuses to start without explicit secrets.
   std::string environment = "development";
@@ -176,6 +191,7 @@ struct Config {
   OutboundConfig outbound;
   WebhookConfig webhooks;
   ScrapingConfig scraping;
+  KnowledgeConfig knowledge;
   // AES-256-GCM keyring for secrets at rest: "k2:<base64url 32 bytes>,k1:<...>" (first = current).
   // Empty in development: generated into <data_dir>/encryption_key (0600). Required in production.
   std::string encryption_key;

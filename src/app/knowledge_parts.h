@@ -1,0 +1,42 @@
+// The knowledge feature's objects (issue 9): the job queue and its workers, the embedder, the
+// built-in search index and the follower that keeps it equal to the database, the ingestion
+// pipeline, and the document and search services behind their routes. Built by Application.
+#pragma once
+
+#include <memory>
+
+#include "ai/hashing_embedder.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "ingest/document_repository.h"
+#include "ingest/document_service.h"
+#include "ingest/index_follower.h"
+#include "ingest/knowledge_search.h"
+#include "ingest/pipeline.h"
+#include "ingest/routes.h"
+#include "jobs/job_queue.h"
+#include "jobs/job_worker.h"
+#include "search/hnsw_bm25_index.h"
+
+namespace studybot::app {
+
+struct KnowledgeParts {
+  std::unique_ptr<jobs::JobQueue> queue;
+  std::unique_ptr<jobs::JobWorker> worker;
+  std::unique_ptr<ai::HashingEmbedder> embedder;
+  std::unique_ptr<search::HnswBm25Index> index;
+  std::unique_ptr<ingest::DocumentRepository> documents;
+  std::unique_ptr<ingest::IndexFollower> follower;
+  std::unique_ptr<ingest::IngestPipeline> pipeline;
+  std::unique_ptr<ingest::DocumentService> service;
+  std::unique_ptr<ingest::KnowledgeSearch> search;
+  std::unique_ptr<ingest::KnowledgeRoutesDeps> routes;
+
+  // Builds everything and loads the index from the database (the time to open it is logged).
+  Status Build(const Config& config, storage::Database& db, chatbots::ChatbotService& chatbots,
+               auth::AuditLog& audit, const Clock& clock, Logger& logger);
+  void Start();
+  void Stop();
+};
+
+}  // namespace studybot::app

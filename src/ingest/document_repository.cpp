@@ -1,0 +1,405 @@
+#include "ingest/document_repository.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "core/strings.h"
+#include "core/time.h"
+#include "storage/keyset.h"
+
+namespace studybot::ingest {
+namespace {
+
+using storage::OrNull;
+using storage::Value;
+
+constexpr const char* kDocColumns =
+    "id, chatbot_id, source, page_id, title, url, format, tags, content_hash, status, error, "
+    "chunk_count, version, created_by, created_at, updated_at";
+
+Document DocumentFrom(const storage::Row& r) {
+  Document d;
+  d.id = r.GetString(0);
+  d.chatbot_id = r.GetString(1);
+  d.source = r.GetString(2);
+  d.page_id = r.GetString(3);
+  d.title = r.GetString(4);
+  d.url = r.GetString(5);
+  d.format = r.GetString(6);
+  d.tags = StringsFromJson(r.GetString(7));
+  d.content_hash = r.GetString(8);
+  d.status = r.GetString(9);
+  d.error = r.GetString(10);
+  d.chunk_count = r.GetInt(11);
+  d.version = r.GetInt(12);
+  d.created_by = r.GetString(13);
+  d.created_at = r.GetString(14);
+  d.updated_at = r.GetString(15);
+  return d;
+}
+
+std::string NowText() {
+  return FormatRfc3339Millis(std::chrono::system_clock::now());
+}
+
+Status LogChange(storage::Connection& c, const std::string& chatbot_id, int64_t chunk_id) {
+  auto r =
+      c.Execute("INSERT INTO index_changes (chatbot_id, chunk_id, created_at) VALUES (?, ?, ?)",
+                {Value(chatbot_id), Value(chunk_id), Value(NowText())});
+  if (!r.ok()) return r.error();
+  return OkStatus();
+}
+
+std::string Placeholders(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i)
+    out += i ? ", ?" : "?";
+  return out;
+}
+
+constexpr const char* kIndexColumns =
+    "c.id, c.chatbot_id, c.document_id, d.source, d.url, d.tags, d.title, c.heading_path, c.text, "
+    "e.vector, c.anchor, c.page";
+
+ChunkForIndex IndexRowFrom(const storage::Row& r) {
+  ChunkForIndex c;
+  c.id = r.GetInt(0);
+  c.chatbot_id = r.GetString(1);
+  c.document_id = r.GetString(2);
+  c.source = r.GetString(3);
+  c.url = r.GetString(4);
+  c.tags = StringsFromJson(r.GetString(5));
+  c.title = r.GetString(6);
+  c.heading_path = StringsFromJson(r.GetString(7));
+  c.text = r.GetString(8);
+  c.vector = r.GetString(9);
+  c.anchor = r.GetString(10);
+  c.page = r.GetInt(11);
+  return c;
+}
+
+}  // namespace
+
+std::string StringsJson(const std::vector<std::string>& v) {
+  boost::json::array a;
+  for (const auto& s : v)
+    a.emplace_back(s);
+  return boost::json::serialize(a);
+}
+
+std::vector<std::string> StringsFromJson(const std::string& text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& e : v.as_array()) {
+    if (e.is_string()) out.emplace_back(e.as_string());
+  }
+  return out;
+}
+
+Status DocumentRepository::Insert(const Document& d, const std::string& body, jobs::JobQueue& queue,
+                                  const jobs::JobSpec& job) {
+  auto done = db_.InTransaction<bool>([&](storage::Connection& c) -> Result<bool> {
+    auto r = c.Execute(
+        "INSERT INTO documents (id, chatbot_id, source, page_id, title, url, format, tags, body, "
+        "content_hash, status, chunk_count, version, created_by, created_at, updated_at) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, 1, ?, ?, ?)",
+        {Value(d.id), Value(d.chatbot_id), Value(d.source), OrNull(d.page_id), Value(d.title),
+         OrNull(d.url), Value(d.format), Value(StringsJson(d.tags)), Value(body),
+         Value(d.content_hash), OrNull(d.created_by), Value(d.created_at), Value(d.updated_at)});
+    if (!r.ok()) return r.error();
+    auto queued = queue.EnqueueIn(c, job);
+    if (!queued.ok()) return queued.error();
+    return true;
+  });
+  if (!done.ok()) return done.error();
+  return OkStatus();
+}
+
+Result<bool> DocumentRepository::Replace(const Document& d, const std::string& body,
+                                         jobs::JobQueue& queue, const jobs::JobSpec& job) {
+  return db_.InTransaction<bool>([&](storage::Connection& c) -> Result<bool> {
+    auto r = c.Execute(
+        "UPDATE documents SET title = ?, url = ?, format = ?, tags = ?, body = ?, content_hash = "
+        "?, status = 'queued', error = NULL, version = ?, updated_at = ? WHERE id = ? AND "
+        "chatbot_id = ?",
+        {Value(d.title), OrNull(d.url), Value(d.format), Value(StringsJson(d.tags)), Value(body),
+         Value(d.content_hash), Value(d.version), Value(d.updated_at), Value(d.id),
+         Value(d.chatbot_id)});
+    if (!r.ok()) return r.error();
+    if (r->affected_rows != 1) return false;
+    auto queued = queue.EnqueueIn(c, job);
+    if (!queued.ok()) return queued.error();
+    return true;
+  });
+}
+
+Result<bool> DocumentRepository::Delete(const std::string& chatbot_id, const std::string& id) {
+  return db_.InTransaction<bool>([&](storage::Connection& c) -> Result<bool> {
+    auto chunks = c.Query("SELECT id FROM chunks WHERE document_id = ?", {Value(id)});
+    if (!chunks.ok()) return chunks.error();
+    for (const auto& row : chunks->rows) {
+      auto logged = LogChange(c, chatbot_id, row.GetInt(0));
+      if (!logged.ok()) return logged.error();
+    }
+    auto del = c.Execute("DELETE FROM chunks WHERE document_id = ?", {Value(id)});
+    if (!del.ok()) return del.error();
+    auto r = c.Execute("DELETE FROM documents WHERE id = ? AND chatbot_id = ?",
+                       {Value(id), Value(chatbot_id)});
+    if (!r.ok()) return r.error();
+    return r->affected_rows == 1;
+  });
+}
+
+Result<std::optional<Document>> DocumentRepository::Find(const std::string& chatbot_id,
+                                                         const std::string& id) {
+  auto rows = db_.Query(
+      std::string("SELECT ") + kDocColumns + " FROM documents WHERE id = ? AND chatbot_id = ?",
+      {Value(id), Value(chatbot_id)});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::optional<Document>();
+  return std::optional<Document>(DocumentFrom(rows->rows[0]));
+}
+
+Result<std::optional<std::pair<Document, std::string>>> DocumentRepository::FindWithBody(
+    const std::string& id) {
+  auto rows = db_.Query(std::string("SELECT ") + kDocColumns + ", body FROM documents WHERE id = ?",
+                        {Value(id)});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::optional<std::pair<Document, std::string>>();
+  const auto& r = rows->rows[0];
+  return std::optional<std::pair<Document, std::string>>(
+      std::pair{DocumentFrom(r), r.GetString(16)});
+}
+
+Result<DocumentPage> DocumentRepository::List(const DocumentQuery& q) {
+  std::string sql = std::string("SELECT ") + kDocColumns + " FROM documents WHERE chatbot_id = ?";
+  std::vector<Value> params{Value(q.chatbot_id)};
+  if (!q.status.empty()) {
+    sql += " AND status = ?";
+    params.emplace_back(q.status);
+  }
+  if (!q.source.empty()) {
+    sql += " AND source = ?";
+    params.emplace_back(q.source);
+  }
+  if (!q.cursor.empty()) {
+    auto c = storage::ParseTimeCursor(q.cursor);
+    if (!c) {
+      return Error::InvalidArgument("malformed cursor", {{"/cursor", "not a cursor we issued"}});
+    }
+    sql += " AND (created_at < ? OR (created_at = ? AND id < ?))";
+    params.emplace_back(c->at);
+    params.emplace_back(c->at);
+    params.emplace_back(c->id);
+  }
+  sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
+  params.emplace_back(static_cast<int64_t>(q.limit + 1));
+  auto rows = db_.Query(sql, params);
+  if (!rows.ok()) return rows.error();
+  DocumentPage page;
+  for (const auto& r : rows->rows) {
+    if (static_cast<int>(page.items.size()) == q.limit) {
+      const auto& last = page.items.back();
+      page.next_cursor = storage::MakeTimeCursor(last.created_at, last.id);
+      break;
+    }
+    page.items.push_back(DocumentFrom(r));
+  }
+  return page;
+}
+
+Result<std::vector<StoredChunk>> DocumentRepository::Chunks(const std::string& document_id) {
+  auto rows = db_.Query(
+      "SELECT id, document_id, position, text, heading_path, anchor, page, token_count, "
+      "content_hash FROM chunks WHERE document_id = ? ORDER BY position, id",
+      {Value(document_id)});
+  if (!rows.ok()) return rows.error();
+  std::vector<StoredChunk> out;
+  for (const auto& r : rows->rows) {
+    StoredChunk c;
+    c.id = r.GetInt(0);
+    c.document_id = r.GetString(1);
+    c.position = r.GetInt(2);
+    c.text = r.GetString(3);
+    c.heading_path = StringsFromJson(r.GetString(4));
+    c.anchor = r.GetString(5);
+    c.page = r.GetInt(6);
+    c.token_count = r.GetInt(7);
+    c.content_hash = r.GetString(8);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<bool> DocumentRepository::SetStatus(const std::string& id, int64_t version,
+                                           const std::string& status, const std::string& error) {
+  auto r = db_.Execute("UPDATE documents SET status = ?, error = ? WHERE id = ? AND version = ?",
+                       {Value(status), OrNull(CleanUtf8(error, 1000)), Value(id), Value(version)});
+  if (!r.ok()) return r.error();
+  return r->affected_rows == 1;
+}
+
+Result<std::vector<std::string>> DocumentRepository::CachedVectors(
+    const std::string& embedder, const std::vector<std::string>& hashes) {
+  std::vector<std::string> out(hashes.size());
+  auto conn = db_.Acquire();
+  if (!conn.ok()) return conn.error();
+  for (std::size_t i = 0; i < hashes.size(); ++i) {
+    auto rows =
+        (*conn)->Query("SELECT vector FROM embeddings WHERE embedder = ? AND content_hash = ?",
+                       {Value(embedder), Value(hashes[i])});
+    if (!rows.ok()) return rows.error();
+    if (!rows->empty()) out[i] = rows->rows[0].GetString(0);
+  }
+  return out;
+}
+
+Status DocumentRepository::CacheVector(const std::string& embedder, const std::string& hash,
+                                       const std::string& vector) {
+  auto r = db_.Execute(
+      "INSERT INTO embeddings (embedder, content_hash, vector, created_at) VALUES (?, ?, ?, ?)",
+      {Value(embedder), Value(hash), Value(vector), Value(NowText())});
+  // Another worker cached the same text first: the vectors are the same.
+  if (!r.ok() && r.error().code != ErrorCode::kConflict) return r.error();
+  return OkStatus();
+}
+
+Result<std::optional<ReplaceOutcome>> DocumentRepository::ReplaceChunks(
+    const Document& doc, const std::vector<ChunkRow>& chunks) {
+  return db_.InTransaction<std::optional<ReplaceOutcome>>(
+      [&](storage::Connection& c) -> Result<std::optional<ReplaceOutcome>> {
+        // The version check and the lock on the document row: a newer replace waits for us,
+        // or we see its version and leave the work to its job.
+        auto current =
+            c.Execute("UPDATE documents SET status = 'processing' WHERE id = ? AND version = ?",
+                      {Value(doc.id), Value(doc.version)});
+        if (!current.ok()) return current.error();
+        if (current->affected_rows != 1) return std::optional<ReplaceOutcome>();
+
+        auto existing =
+            c.Query("SELECT id, content_hash FROM chunks WHERE document_id = ?", {Value(doc.id)});
+        if (!existing.ok()) return existing.error();
+        std::unordered_map<std::string, int64_t> kept_ids;
+        for (const auto& r : existing->rows)
+          kept_ids.emplace(r.GetString(1), r.GetInt(0));
+
+        ReplaceOutcome out;
+        std::unordered_set<std::string> wanted;
+        std::string now = NowText();
+        for (const auto& ch : chunks) {
+          if (!wanted.insert(ch.content_hash).second) {
+            ++out.duplicates;  // the same text twice in this document
+            continue;
+          }
+          auto it = kept_ids.find(ch.content_hash);
+          if (it != kept_ids.end()) {
+            auto up = c.Execute(
+                "UPDATE chunks SET position = ?, heading_path = ?, anchor = ?, page = ?, "
+                "token_count = ? WHERE id = ?",
+                {Value(ch.position), Value(StringsJson(ch.heading_path)), OrNull(ch.anchor),
+                 Value(ch.page), Value(ch.token_count), Value(it->second)});
+            if (!up.ok()) return up.error();
+            auto logged = LogChange(c, doc.chatbot_id, it->second);
+            if (!logged.ok()) return logged.error();
+            ++out.kept;
+            continue;
+          }
+          auto elsewhere =
+              c.Query("SELECT id FROM chunks WHERE chatbot_id = ? AND content_hash = ?",
+                      {Value(doc.chatbot_id), Value(ch.content_hash)});
+          if (!elsewhere.ok()) return elsewhere.error();
+          if (!elsewhere->empty()) {
+            ++out.duplicates;
+            continue;
+          }
+          auto ins = c.Execute(
+              "INSERT INTO chunks (chatbot_id, document_id, position, text, heading_path, anchor, "
+              "page, token_count, content_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              {Value(doc.chatbot_id), Value(doc.id), Value(ch.position), Value(ch.text),
+               Value(StringsJson(ch.heading_path)), OrNull(ch.anchor), Value(ch.page),
+               Value(ch.token_count), Value(ch.content_hash), Value(now)});
+          if (!ins.ok()) return ins.error();
+          auto logged = LogChange(c, doc.chatbot_id, ins->last_insert_id);
+          if (!logged.ok()) return logged.error();
+          ++out.added;
+        }
+        for (const auto& [hash, id] : kept_ids) {
+          if (wanted.count(hash)) continue;
+          auto del = c.Execute("DELETE FROM chunks WHERE id = ?", {Value(id)});
+          if (!del.ok()) return del.error();
+          auto logged = LogChange(c, doc.chatbot_id, id);
+          if (!logged.ok()) return logged.error();
+          ++out.removed;
+        }
+        out.stored = out.added + out.kept;
+        auto ready = c.Execute(
+            "UPDATE documents SET status = 'ready', error = NULL, chunk_count = ? WHERE id = ? "
+            "AND version = ?",
+            {Value(out.stored), Value(doc.id), Value(doc.version)});
+        if (!ready.ok()) return ready.error();
+        return std::optional<ReplaceOutcome>(out);
+      });
+}
+
+Result<std::vector<DocumentRepository::Change>> DocumentRepository::ChangesAfter(int64_t seq,
+                                                                                 int limit) {
+  auto rows = db_.Query(
+      "SELECT seq, chatbot_id, chunk_id FROM index_changes WHERE seq > ? ORDER BY seq LIMIT ?",
+      {Value(seq), Value(static_cast<int64_t>(limit))});
+  if (!rows.ok()) return rows.error();
+  std::vector<Change> out;
+  for (const auto& r : rows->rows)
+    out.push_back({r.GetInt(0), r.GetString(1), r.GetInt(2)});
+  return out;
+}
+
+Result<int64_t> DocumentRepository::LastChangeSeq() {
+  auto rows = db_.Query("SELECT COALESCE(MAX(seq), 0) FROM index_changes");
+  if (!rows.ok()) return rows.error();
+  return rows->rows[0].GetInt(0);
+}
+
+Status DocumentRepository::LogChatbotDropped(const std::string& chatbot_id) {
+  return db_.Write("INSERT INTO index_changes (chatbot_id, chunk_id, created_at) VALUES (?, 0, ?)",
+                   {Value(chatbot_id), Value(NowText())});
+}
+
+Result<std::vector<ChunkForIndex>> DocumentRepository::ChunksForIndex(
+    const std::vector<int64_t>& ids, const std::string& embedder) {
+  std::vector<ChunkForIndex> out;
+  if (ids.empty()) return out;
+  std::vector<Value> params{Value(embedder)};
+  for (int64_t id : ids)
+    params.emplace_back(id);
+  auto rows = db_.Query(std::string("SELECT ") + kIndexColumns +
+                            " FROM chunks c JOIN documents d ON d.id = c.document_id LEFT JOIN "
+                            "embeddings e ON e.embedder = ? AND e.content_hash = c.content_hash "
+                            "WHERE c.id IN (" +
+                            Placeholders(ids.size()) + ")",
+                        params);
+  if (!rows.ok()) return rows.error();
+  for (const auto& r : rows->rows)
+    out.push_back(IndexRowFrom(r));
+  return out;
+}
+
+Result<std::vector<ChunkForIndex>> DocumentRepository::AllChunksForIndex(
+    int64_t after_id, int limit, const std::string& embedder) {
+  auto rows = db_.Query(std::string("SELECT ") + kIndexColumns +
+                            " FROM chunks c JOIN documents d ON d.id = c.document_id LEFT JOIN "
+                            "embeddings e ON e.embedder = ? AND e.content_hash = c.content_hash "
+                            "WHERE c.id > ? ORDER BY c.id LIMIT ?",
+                        {Value(embedder), Value(after_id), Value(static_cast<int64_t>(limit))});
+  if (!rows.ok()) return rows.error();
+  std::vector<ChunkForIndex> out;
+  for (const auto& r : rows->rows)
+    out.push_back(IndexRowFrom(r));
+  return out;
+}
+
+}  // namespace studybot::ingest

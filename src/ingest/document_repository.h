@@ -1,0 +1,156 @@
+// DocumentRepository: the SQL of documents, their chunks, the embedding cache and the index
+// change log. Every write that changes which chunks exist also appends to index_changes in the
+// same transaction, so the search indexes can follow. Blocking; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "jobs/job_queue.h"
+#include "storage/database.h"
+
+namespace studybot::ingest {
+
+struct Document {
+  std::string id;
+  std::string chatbot_id;
+  std::string source = "upload";  // upload | crawl
+  std::string page_id;            // crawl: the scraped_content row
+  std::string title;
+  std::string url;
+  std::string format;  // text | markdown | html | pdf
+  std::vector<std::string> tags;
+  std::string content_hash;
+  std::string status = "queued";  // queued | processing | ready | failed
+  std::string error;
+  int64_t chunk_count = 0;
+  int64_t version = 1;
+  std::string created_by;
+  std::string created_at;
+  std::string updated_at;
+};
+
+struct StoredChunk {
+  int64_t id = 0;
+  std::string document_id;
+  int64_t position = 0;
+  std::string text;
+  std::vector<std::string> heading_path;
+  std::string anchor;
+  int64_t page = 0;
+  int64_t token_count = 0;
+  std::string content_hash;
+};
+
+// A chunk as the pipeline wants it stored.
+struct ChunkRow {
+  int64_t position = 0;
+  std::string text;
+  std::vector<std::string> heading_path;
+  std::string anchor;
+  int64_t page = 0;
+  int64_t token_count = 0;
+  std::string content_hash;
+};
+
+struct DocumentQuery {
+  std::string chatbot_id;
+  std::string status;  // "" for any
+  std::string source;  // "" for any
+  int limit = 50;
+  std::string cursor;
+};
+
+struct DocumentPage {
+  std::vector<Document> items;
+  std::string next_cursor;
+};
+
+// What the index needs of a chunk, read with its document and its vector.
+struct ChunkForIndex {
+  int64_t id = 0;
+  std::string chatbot_id;
+  std::string document_id;
+  std::string source;
+  std::string url;
+  std::vector<std::string> tags;
+  std::string title;
+  std::vector<std::string> heading_path;
+  std::string text;
+  std::string vector;  // float32 little-endian bytes; "" when not embedded yet
+  std::string anchor;
+  int64_t page = 0;
+};
+
+struct ReplaceOutcome {
+  int64_t stored = 0;      // chunks of the document after the change
+  int64_t added = 0;       // new rows
+  int64_t kept = 0;        // unchanged rows (same text)
+  int64_t removed = 0;     // rows gone
+  int64_t duplicates = 0;  // chunks already stored for another document of the chatbot
+};
+
+class DocumentRepository {
+ public:
+  explicit DocumentRepository(storage::Database& db) : db_(db) {}
+
+  // Inserts the document with its content and queues `job`, atomically.
+  Status Insert(const Document& doc, const std::string& body, jobs::JobQueue& queue,
+                const jobs::JobSpec& job);
+  // Replaces title/url/format/tags/body, bumps the version, queues `job`. False when absent.
+  Result<bool> Replace(const Document& doc, const std::string& body, jobs::JobQueue& queue,
+                       const jobs::JobSpec& job);
+  // Deletes the document and its chunks, logging their removal. False when absent.
+  Result<bool> Delete(const std::string& chatbot_id, const std::string& id);
+
+  Result<std::optional<Document>> Find(const std::string& chatbot_id, const std::string& id);
+  // The document and its content (for the pipeline).
+  Result<std::optional<std::pair<Document, std::string>>> FindWithBody(const std::string& id);
+  Result<DocumentPage> List(const DocumentQuery& q);
+  Result<std::vector<StoredChunk>> Chunks(const std::string& document_id);
+
+  // Sets the status (and error) of `version` of the document; false when it has moved on.
+  Result<bool> SetStatus(const std::string& id, int64_t version, const std::string& status,
+                         const std::string& error);
+
+  // Cached vectors by content hash for `embedder` ("" where absent), in order.
+  Result<std::vector<std::string>> CachedVectors(const std::string& embedder,
+                                                 const std::vector<std::string>& hashes);
+  Status CacheVector(const std::string& embedder, const std::string& hash,
+                     const std::string& vector);
+
+  // Makes `chunks` the chunks of `version` of the document, in one transaction: unchanged texts
+  // keep their rows (and ids), others are added or removed; a chunk whose text another document
+  // of the chatbot already has is not stored again. Marks the document ready. nullopt when the
+  // document is gone or at another version (a newer job will do it).
+  Result<std::optional<ReplaceOutcome>> ReplaceChunks(const Document& doc,
+                                                      const std::vector<ChunkRow>& chunks);
+
+  // The change log.
+  struct Change {
+    int64_t seq = 0;
+    std::string chatbot_id;
+    int64_t chunk_id = 0;  // 0: the whole chatbot is gone
+  };
+  Result<std::vector<Change>> ChangesAfter(int64_t seq, int limit);
+  Result<int64_t> LastChangeSeq();
+  // Logs that every chunk of the chatbot is gone (it is being deleted).
+  Status LogChatbotDropped(const std::string& chatbot_id);
+  // Chunks by id with what the index needs, vectors of `embedder`; missing ids are absent.
+  Result<std::vector<ChunkForIndex>> ChunksForIndex(const std::vector<int64_t>& ids,
+                                                    const std::string& embedder);
+  // Every chunk of every chatbot, in id order, `limit` at a time after `after_id`.
+  Result<std::vector<ChunkForIndex>> AllChunksForIndex(int64_t after_id, int limit,
+                                                       const std::string& embedder);
+
+ private:
+  storage::Database& db_;
+};
+
+// JSON array text <-> strings.
+std::string StringsJson(const std::vector<std::string>& v);
+std::vector<std::string> StringsFromJson(const std::string& text);
+
+}  // namespace studybot::ingest

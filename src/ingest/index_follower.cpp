@@ -1,0 +1,158 @@
+#include "ingest/index_follower.h"
+
+#include <set>
+#include <unordered_set>
+
+#include "ingest/pipeline.h"
+
+namespace studybot::ingest {
+namespace {
+
+constexpr int kBatch = 500;
+
+}  // namespace
+
+search::IndexedChunk ToIndexed(const ChunkForIndex& c) {
+  search::IndexedChunk out;
+  out.id = c.id;
+  out.document_id = c.document_id;
+  out.source = c.source;
+  out.url = c.url;
+  out.tags = c.tags;
+  // The title and headings count for keyword search: a section's key words are often there.
+  out.keyword_text = c.title;
+  for (const auto& h : c.heading_path) {
+    out.keyword_text += '\n';
+    out.keyword_text += h;
+  }
+  out.keyword_text += '\n';
+  out.keyword_text += c.text;
+  out.vector = UnpackVector(c.vector);
+  return out;
+}
+
+Status IndexFollower::LoadAll() {
+  std::lock_guard lock(apply_mu_);
+  // The position is taken first: changes committed while loading are applied again after.
+  auto last = docs_.LastChangeSeq();
+  if (!last.ok()) return last.error();
+  int64_t after = 0;
+  for (;;) {
+    auto rows = docs_.AllChunksForIndex(after, kBatch, embedder_id_);
+    if (!rows.ok()) return rows.error();
+    if (rows->empty()) break;
+    std::map<std::string, std::vector<search::IndexedChunk>> by_bot;
+    for (const auto& r : *rows)
+      by_bot[r.chatbot_id].push_back(ToIndexed(r));
+    for (auto& [bot, chunks] : by_bot) {
+      auto up = index_.Upsert(bot, chunks);
+      if (!up.ok()) return up;
+    }
+    after = rows->back().id;
+  }
+  position_ = *last;
+  gaps_.clear();
+  return OkStatus();
+}
+
+Status IndexFollower::Apply(const std::vector<int64_t>& ids, const std::string& chatbot_id) {
+  auto rows = docs_.ChunksForIndex(ids, embedder_id_);
+  if (!rows.ok()) return rows.error();
+  std::vector<search::IndexedChunk> present;
+  std::unordered_set<int64_t> seen;
+  for (const auto& r : *rows) {
+    seen.insert(r.id);
+    present.push_back(ToIndexed(r));
+  }
+  std::vector<int64_t> gone;
+  for (int64_t id : ids) {
+    if (!seen.count(id)) gone.push_back(id);
+  }
+  if (!present.empty()) {
+    auto up = index_.Upsert(chatbot_id, present);
+    if (!up.ok()) return up;
+  }
+  if (!gone.empty()) return index_.Remove(chatbot_id, gone);
+  return OkStatus();
+}
+
+Status IndexFollower::CatchUp() {
+  std::lock_guard lock(apply_mu_);
+  for (;;) {
+    int64_t from = position_.load();
+    auto changes = docs_.ChangesAfter(from, kBatch);
+    if (!changes.ok()) return changes.error();
+    if (changes->empty()) return OkStatus();
+    // Group by chatbot, keeping each chunk once; a chatbot drop applies to what came before it.
+    std::map<std::string, std::vector<int64_t>> by_bot;
+    std::map<std::string, std::set<int64_t>> queued;
+    for (const auto& c : *changes) {
+      if (c.chunk_id == 0) {
+        by_bot.erase(c.chatbot_id);
+        queued.erase(c.chatbot_id);
+        auto dropped = index_.DropChatbot(c.chatbot_id);
+        if (!dropped.ok()) return dropped;
+        continue;
+      }
+      if (queued[c.chatbot_id].insert(c.chunk_id).second)
+        by_bot[c.chatbot_id].push_back(c.chunk_id);
+    }
+    for (const auto& [bot, ids] : by_bot) {
+      auto applied = Apply(ids, bot);
+      if (!applied.ok()) return applied;
+    }
+    // Advance over contiguous sequence numbers; wait a while at gaps.
+    auto now = std::chrono::steady_clock::now();
+    int64_t next = from;
+    bool blocked = false;
+    for (const auto& c : *changes) {
+      while (!blocked && c.seq > next + 1) {
+        auto [it, fresh] = gaps_.emplace(next + 1, now);
+        if (now - it->second < kGapPatience) {
+          blocked = true;
+          break;
+        }
+        gaps_.erase(it);
+        ++next;  // given up on: rolled back
+      }
+      if (blocked) break;
+      next = c.seq;
+      gaps_.erase(c.seq);
+    }
+    position_ = next;
+    if (blocked || static_cast<int>(changes->size()) < kBatch) return OkStatus();
+  }
+}
+
+void IndexFollower::Start() {
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      auto r = CatchUp();
+      if (!r.ok()) logger_.Warn("index catch-up failed", {{"error", r.error().message}});
+      lock.lock();
+      wake_.wait_for(lock, poll_, [this] { return stopping_ || poked_; });
+      poked_ = false;
+    }
+  });
+}
+
+void IndexFollower::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void IndexFollower::Poke() {
+  {
+    std::lock_guard lock(mu_);
+    poked_ = true;
+  }
+  wake_.notify_all();
+}
+
+}  // namespace studybot::ingest

@@ -1,0 +1,76 @@
+// IndexFollower: keeps a ChunkIndex equal to what the database holds. At start it loads every
+// chunk (with its vector of the embedder in use); then it follows the index_changes log: each
+// change names a chunk whose row is read again (present: upserted; absent: removed), so applying
+// a change twice, or out of order, converges on the same index.
+//
+// On MySQL, sequence numbers can become visible out of order (a transaction that took seq 10
+// commits after one that took 11), so the follower keeps its position at the first gap and reads
+// past it again (harmlessly) until the gap fills or is older than kGapPatience (a rolled-back
+// insert leaves a gap for ever). Every server process runs one: all converge on the database.
+//
+// Thread-safe. Start() runs the loop on its own thread; CatchUp() applies what is new now.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/log.h"
+#include "ingest/document_repository.h"
+#include "search/chunk_index.h"
+
+namespace studybot::ingest {
+
+inline constexpr std::chrono::seconds kGapPatience{10};
+
+class IndexFollower {
+ public:
+  IndexFollower(DocumentRepository& docs, search::ChunkIndex& index, std::string embedder_id,
+                Logger& logger, std::chrono::milliseconds poll = std::chrono::milliseconds(1000))
+      : docs_(docs),
+        index_(index),
+        embedder_id_(std::move(embedder_id)),
+        logger_(logger),
+        poll_(poll) {}
+  ~IndexFollower() { Stop(); }
+
+  // Loads everything the database holds.
+  Status LoadAll();
+  // Applies the changes logged since the last call.
+  Status CatchUp();
+
+  void Start();
+  void Stop();
+  // Wakes the loop (a local write just committed).
+  void Poke();
+
+  int64_t position() const { return position_.load(); }
+
+ private:
+  Status Apply(const std::vector<int64_t>& ids, const std::string& chatbot_id);
+
+  DocumentRepository& docs_;
+  search::ChunkIndex& index_;
+  const std::string embedder_id_;
+  Logger& logger_;
+  const std::chrono::milliseconds poll_;
+
+  std::mutex apply_mu_;  // one CatchUp at a time
+  std::atomic<int64_t> position_{0};
+  // seq -> when first seen missing. REQUIRES: apply_mu_
+  std::map<int64_t, std::chrono::steady_clock::time_point> gaps_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // REQUIRES: mu_
+  bool poked_ = false;     // REQUIRES: mu_
+  std::thread thread_;
+};
+
+// The index's view of a stored chunk.
+search::IndexedChunk ToIndexed(const ChunkForIndex& c);
+
+}  // namespace studybot::ingest
