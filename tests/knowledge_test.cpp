@@ -7,6 +7,7 @@
 
 #include "api_client.h"
 #include "loopback_listener.h"
+#include "mariadb_server.h"
 #include "test_server.h"
 
 namespace studybot::testing {
@@ -39,19 +40,38 @@ The cafeteria serves vegetarian lunches every weekday, and breakfast from 7:30.
 Bicycles are parked in the covered shed behind the gym; cars need a permit from the front desk.
 )";
 
-class KnowledgeTest : public ::testing::Test {
+// Every case runs on SQLite and on MariaDB (the real server the harness starts).
+class KnowledgeTest : public ::testing::TestWithParam<std::string> {
  protected:
-  KnowledgeTest() : server_(Knowledge), api_(server_.port()) {
-    root_ = api_.Login(kRoot, kPassword);
-    bot_ =
-        std::string(api_.Post("/api/chatbots", {{"name", "Campus"}}, root_).at("id").as_string());
+  void SetUp() override {
+    std::string url;
+    if (GetParam() == "mariadb") {
+      auto server = testutil::SharedMariadbServer();
+      if (!server.ok()) {
+        if (testutil::SkipMysqlTests()) GTEST_SKIP() << "STUDYBOT_TEST_SKIP_MYSQL=1";
+        FAIL() << server.error().message;
+      }
+      static int n = 0;
+      auto fresh = (*server)->FreshDatabase("knowledge_" + std::to_string(++n));
+      ASSERT_TRUE(fresh.ok()) << fresh.error().message;
+      url = *fresh;
+    }
+    std::cerr << "[knowledge] running against " << GetParam() << "\n";
+    server_ = std::make_unique<TestServer>([&](Config& c) {
+      Knowledge(c);
+      if (!url.empty()) c.database.url = url;
+    });
+    api_ = std::make_unique<ApiClient>(server_->port());
+    root_ = api_->Login(kRoot, kPassword);
+    bot_ = std::string(
+        api_->Post("/api/chatbots", {{"name", "Campus"}}, root_).at("id").as_string());
   }
 
   std::string Docs() const { return "/api/chatbots/" + bot_ + "/documents"; }
 
   // Uploads and waits until the document is ready (or failed); returns its JSON.
   boost::json::object Upload(const boost::json::object& body) {
-    auto r = api_.Post(Docs(), body, root_);
+    auto r = api_->Post(Docs(), body, root_);
     EXPECT_EQ(r.status, 202u) << r.raw.body();
     if (r.status != 202u) return {};
     EXPECT_EQ(r.at("status").as_string(), "queued");
@@ -61,7 +81,7 @@ class KnowledgeTest : public ::testing::Test {
   boost::json::object WaitSettled(const std::string& id) {
     boost::json::object doc;
     WaitUntil([&] {
-      auto g = api_.Get(Docs() + "/" + id, root_);
+      auto g = api_->Get(Docs() + "/" + id, root_);
       if (g.status != 200u) return false;
       doc = g.json.as_object();
       return doc.at("status") == "ready" || doc.at("status") == "failed";
@@ -73,7 +93,7 @@ class KnowledgeTest : public ::testing::Test {
                             boost::json::object extra = {}) {
     extra["query"] = query;
     extra["mode"] = mode;
-    auto r = api_.Post("/api/chatbots/" + bot_ + "/search", extra, root_);
+    auto r = api_->Post("/api/chatbots/" + bot_ + "/search", extra, root_);
     EXPECT_EQ(r.status, 200u) << r.raw.body();
     if (r.status != 200u) return {};
     return r.at("results").as_array();
@@ -92,13 +112,13 @@ class KnowledgeTest : public ::testing::Test {
     return found;
   }
 
-  TestServer server_;
-  ApiClient api_;
+  std::unique_ptr<TestServer> server_;
+  std::unique_ptr<ApiClient> api_;
   std::string root_;
   std::string bot_;
 };
 
-TEST_F(KnowledgeTest, UploadThenSearchFindsItWithCitationsAndMarkedSnippets) {
+TEST_P(KnowledgeTest, UploadThenSearchFindsItWithCitationsAndMarkedSnippets) {
   auto doc = Upload({{"title", "Campus guide"},
                      {"url", "https://school.example.com/guide"},
                      {"format", "markdown"},
@@ -136,22 +156,22 @@ TEST_F(KnowledgeTest, UploadThenSearchFindsItWithCitationsAndMarkedSnippets) {
           .empty());
 
   // The document with its chunks.
-  auto got = api_.Get(Docs() + "/" + id, root_);
+  auto got = api_->Get(Docs() + "/" + id, root_);
   ASSERT_EQ(got.status, 200u);
   EXPECT_EQ(got.at("chunks").as_array().size(),
             static_cast<std::size_t>(doc.at("chunk_count").as_int64()));
   // The list, filtered.
-  EXPECT_EQ(api_.Get(Docs() + "?status=ready", root_).at("items").as_array().size(), 1u);
-  EXPECT_EQ(api_.Get(Docs() + "?source=crawl", root_).at("items").as_array().size(), 0u);
-  EXPECT_EQ(api_.Get(Docs() + "?status=bogus", root_).status, 400u);
+  EXPECT_EQ(api_->Get(Docs() + "?status=ready", root_).at("items").as_array().size(), 1u);
+  EXPECT_EQ(api_->Get(Docs() + "?source=crawl", root_).at("items").as_array().size(), 0u);
+  EXPECT_EQ(api_->Get(Docs() + "?status=bogus", root_).status, 400u);
 }
 
-TEST_F(KnowledgeTest, ReplaceAndDeleteLeaveTheIndex) {
+TEST_P(KnowledgeTest, ReplaceAndDeleteLeaveTheIndex) {
   auto doc = Upload({{"title", "Notice"}, {"content", "The swimming pool is closed for repairs."}});
   std::string id(doc.at("id").as_string());
   ASSERT_TRUE(EventuallyFinds("swimming pool", id, true));
 
-  auto r = api_.Call(verb::put, Docs() + "/" + id,
+  auto r = api_->Call(verb::put, Docs() + "/" + id,
                      boost::json::value{{"title", "Notice"},
                                         {"content", "The observatory opens on Friday nights."}},
                      root_);
@@ -162,28 +182,28 @@ TEST_F(KnowledgeTest, ReplaceAndDeleteLeaveTheIndex) {
   EXPECT_TRUE(EventuallyFinds("observatory friday", id, true));
   EXPECT_FALSE(EventuallyFinds("swimming pool repairs", id, false));
 
-  EXPECT_EQ(api_.Delete(Docs() + "/" + id, root_).status, 204u);
-  EXPECT_EQ(api_.Get(Docs() + "/" + id, root_).status, 404u);
+  EXPECT_EQ(api_->Delete(Docs() + "/" + id, root_).status, 204u);
+  EXPECT_EQ(api_->Get(Docs() + "/" + id, root_).status, 404u);
   EXPECT_FALSE(EventuallyFinds("observatory friday", id, false));
-  EXPECT_EQ(api_.Delete(Docs() + "/" + id, root_).status, 404u);
+  EXPECT_EQ(api_->Delete(Docs() + "/" + id, root_).status, 404u);
 }
 
-TEST_F(KnowledgeTest, ExactDuplicateChunksAreStoredOnce) {
+TEST_P(KnowledgeTest, ExactDuplicateChunksAreStoredOnce) {
   auto first = Upload({{"title", "A"}, {"content", "Exams start on the third of June."}});
   auto second = Upload({{"title", "B"}, {"content", "Exams start on the third of June."}});
   EXPECT_EQ(first.at("chunk_count").as_int64(), 1);
   EXPECT_EQ(second.at("chunk_count").as_int64(), 0);
-  auto rows = server_.app().database().Query("SELECT COUNT(*) FROM chunks");
+  auto rows = server_->app().database().Query("SELECT COUNT(*) FROM chunks");
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->rows[0].GetInt(0), 1);
   // The same text is embedded once: one cache row.
-  auto cached = server_.app().database().Query("SELECT COUNT(*) FROM embeddings");
+  auto cached = server_->app().database().Query("SELECT COUNT(*) FROM embeddings");
   EXPECT_EQ(cached->rows[0].GetInt(0), 1);
 }
 
-TEST_F(KnowledgeTest, BadInputIsA4xxAndWritesNothing) {
+TEST_P(KnowledgeTest, BadInputIsA4xxAndWritesNothing) {
   auto count = [&](const char* table) {
-    auto rows = server_.app().database().Query(std::string("SELECT COUNT(*) FROM ") + table);
+    auto rows = server_->app().database().Query(std::string("SELECT COUNT(*) FROM ") + table);
     return rows.ok() ? rows->rows[0].GetInt(0) : -1;
   };
   for (const auto& body : std::vector<boost::json::value>{
@@ -196,20 +216,20 @@ TEST_F(KnowledgeTest, BadInputIsA4xxAndWritesNothing) {
            {{"title", std::string("a\0b", 3)}, {"content", "text"}},
            {{"title", "x"}, {"content", "text"}, {"tags", {"a", "a"}}},
        }) {
-    auto r = api_.Post(Docs(), body, root_);
+    auto r = api_->Post(Docs(), body, root_);
     EXPECT_EQ(r.status, 400u) << boost::json::serialize(body) << " " << r.raw.body();
   }
   // A query of 100 KB.
-  auto big = api_.Post("/api/chatbots/" + bot_ + "/search",
+  auto big = api_->Post("/api/chatbots/" + bot_ + "/search",
                        {{"query", std::string(100 * 1024, 'q')}}, root_);
   EXPECT_EQ(big.status, 400u);
   EXPECT_LT(big.raw.body().size(), 4096u);
   EXPECT_EQ(
-      api_.Post("/api/chatbots/" + bot_ + "/search", {{"query", "x"}, {"top_k", 0}}, root_).status,
+      api_->Post("/api/chatbots/" + bot_ + "/search", {{"query", "x"}, {"top_k", 0}}, root_).status,
       400u);
   // Unknown chatbot, unknown document.
-  EXPECT_EQ(api_.Get(Docs() + "/00000000-0000-4000-8000-000000000000", root_).status, 404u);
-  EXPECT_EQ(api_.Post("/api/chatbots/00000000-0000-4000-8000-000000000000/documents",
+  EXPECT_EQ(api_->Get(Docs() + "/00000000-0000-4000-8000-000000000000", root_).status, 404u);
+  EXPECT_EQ(api_->Post("/api/chatbots/00000000-0000-4000-8000-000000000000/documents",
                       {{"title", "x"}, {"content", "y"}}, root_)
                 .status,
             404u);
@@ -218,23 +238,26 @@ TEST_F(KnowledgeTest, BadInputIsA4xxAndWritesNothing) {
   EXPECT_EQ(count("chunks"), 0);
 
   // Another chatbot's admin: 403 before the body is read.
-  std::string mine(api_.Post("/api/chatbots", {{"name", "Mine"}}, root_).at("id").as_string());
-  std::string other = api_.SignInBotAdmin(root_, mine);
-  EXPECT_EQ(api_.Post(Docs(), {{"title", "x"}, {"content", "y"}}, other).status, 403u);
-  EXPECT_EQ(api_.Get(Docs(), other).status, 403u);
-  EXPECT_EQ(api_.Post("/api/chatbots/" + bot_ + "/search", {{"query", "library"}}, other).status,
+  std::string mine(api_->Post("/api/chatbots", {{"name", "Mine"}}, root_).at("id").as_string());
+  std::string other = api_->SignInBotAdmin(root_, mine);
+  EXPECT_EQ(api_->Post(Docs(), {{"title", "x"}, {"content", "y"}}, other).status, 403u);
+  EXPECT_EQ(api_->Get(Docs(), other).status, 403u);
+  EXPECT_EQ(api_->Post("/api/chatbots/" + bot_ + "/search", {{"query", "library"}}, other).status,
             403u);
 }
 
-TEST_F(KnowledgeTest, DeletingTheChatbotEmptiesItsIndex) {
+TEST_P(KnowledgeTest, DeletingTheChatbotEmptiesItsIndex) {
   auto doc = Upload({{"title", "Notice"}, {"content", "Graduation is held in the great hall."}});
   ASSERT_TRUE(EventuallyFinds("graduation hall", std::string(doc.at("id").as_string()), true));
-  EXPECT_EQ(api_.Delete("/api/chatbots/" + bot_, root_).status, 204u);
-  auto rows = server_.app().database().Query("SELECT COUNT(*) FROM chunks");
+  EXPECT_EQ(api_->Delete("/api/chatbots/" + bot_, root_).status, 204u);
+  auto rows = server_->app().database().Query("SELECT COUNT(*) FROM chunks");
   EXPECT_EQ(rows->rows[0].GetInt(0), 0);
-  WaitUntil([&] { return server_.app().knowledge().index->Size(bot_) == 0; });
-  EXPECT_EQ(server_.app().knowledge().index->Size(bot_), 0u);
+  WaitUntil([&] { return server_->app().knowledge().index->Size(bot_) == 0; });
+  EXPECT_EQ(server_->app().knowledge().index->Size(bot_), 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, KnowledgeTest, ::testing::Values("sqlite", "mariadb"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace studybot::testing
