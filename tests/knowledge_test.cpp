@@ -63,8 +63,8 @@ class KnowledgeTest : public ::testing::TestWithParam<std::string> {
     });
     api_ = std::make_unique<ApiClient>(server_->port());
     root_ = api_->Login(kRoot, kPassword);
-    bot_ = std::string(
-        api_->Post("/api/chatbots", {{"name", "Campus"}}, root_).at("id").as_string());
+    bot_ =
+        std::string(api_->Post("/api/chatbots", {{"name", "Campus"}}, root_).at("id").as_string());
   }
 
   std::string Docs() const { return "/api/chatbots/" + bot_ + "/documents"; }
@@ -172,9 +172,9 @@ TEST_P(KnowledgeTest, ReplaceAndDeleteLeaveTheIndex) {
   ASSERT_TRUE(EventuallyFinds("swimming pool", id, true));
 
   auto r = api_->Call(verb::put, Docs() + "/" + id,
-                     boost::json::value{{"title", "Notice"},
-                                        {"content", "The observatory opens on Friday nights."}},
-                     root_);
+                      boost::json::value{{"title", "Notice"},
+                                         {"content", "The observatory opens on Friday nights."}},
+                      root_);
   ASSERT_EQ(r.status, 202u) << r.raw.body();
   EXPECT_EQ(r.at("version").as_int64(), 2);
   auto replaced = WaitSettled(id);
@@ -221,7 +221,7 @@ TEST_P(KnowledgeTest, BadInputIsA4xxAndWritesNothing) {
   }
   // A query of 100 KB.
   auto big = api_->Post("/api/chatbots/" + bot_ + "/search",
-                       {{"query", std::string(100 * 1024, 'q')}}, root_);
+                        {{"query", std::string(100 * 1024, 'q')}}, root_);
   EXPECT_EQ(big.status, 400u);
   EXPECT_LT(big.raw.body().size(), 4096u);
   EXPECT_EQ(
@@ -230,7 +230,7 @@ TEST_P(KnowledgeTest, BadInputIsA4xxAndWritesNothing) {
   // Unknown chatbot, unknown document.
   EXPECT_EQ(api_->Get(Docs() + "/00000000-0000-4000-8000-000000000000", root_).status, 404u);
   EXPECT_EQ(api_->Post("/api/chatbots/00000000-0000-4000-8000-000000000000/documents",
-                      {{"title", "x"}, {"content", "y"}}, root_)
+                       {{"title", "x"}, {"content", "y"}}, root_)
                 .status,
             404u);
   EXPECT_EQ(count("documents"), 0);

@@ -10,6 +10,7 @@
 
 #include "api_client.h"
 #include "loopback_http_server.h"
+#include "loopback_listener.h"
 #include "test_server.h"
 
 namespace studybot::testing {
@@ -102,6 +103,8 @@ class ScrapingTest : public ::testing::Test {
           c.scraping.min_delay = std::chrono::milliseconds(0);
           c.scraping.poll_interval = std::chrono::milliseconds(50);
           c.scraping.schedule_check = std::chrono::milliseconds(50);
+          c.knowledge.job_poll_interval = std::chrono::milliseconds(50);
+          c.knowledge.index_poll_interval = std::chrono::milliseconds(50);
         }),
         api_(server_.port()) {
     root_ = api_.Login(kRoot, kRootPassword);
@@ -203,6 +206,53 @@ TEST_F(ScrapingTest, CrawlsTheSiteObeyingRobotsAndStoresCleanText) {
     if (!notified) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   EXPECT_TRUE(notified);
+}
+
+// Issue 9: crawled pages become searchable; a page the site removes, and the pages of a deleted
+// scraping URL, leave the index.
+TEST_F(ScrapingTest, CrawledPagesAreSearchableAndLeaveTheIndexWhenWithdrawn) {
+  auto added = AddUrl(site_.server_.url("/"));
+  ASSERT_EQ(added.status, 201u);
+  ASSERT_EQ(CrawlOnce().at("status").as_string(), "succeeded");
+  auto finds = [&](const std::string& query) {
+    auto r = api_.Post("/api/chatbots/" + bot_ + "/search", {{"query", query}, {"mode", "keyword"}},
+                       root_);
+    EXPECT_EQ(r.status, 200u) << r.raw.body();
+    for (const auto& hit : r.at("results").as_array()) {
+      if (hit.at("url").as_string() == site_.server_.url("/deep")) return true;
+    }
+    return false;
+  };
+  WaitUntil([&] { return finds("when does the library open"); });
+  ASSERT_TRUE(finds("when does the library open"));
+  auto docs = api_.Get("/api/chatbots/" + bot_ + "/documents?source=crawl", root_);
+  EXPECT_EQ(docs.at("items").as_array().size(), 4u);  // /, /about, /deep, /notes.txt
+
+  // Re-crawled unchanged: nothing is ingested again.
+  auto jobs_before = server_.app().database().Query("SELECT COUNT(*) FROM jobs");
+  ASSERT_EQ(CrawlOnce().at("status").as_string(), "succeeded");
+  auto jobs_after = server_.app().database().Query("SELECT COUNT(*) FROM jobs");
+  EXPECT_EQ(jobs_after->rows[0].GetInt(0), jobs_before->rows[0].GetInt(0));
+
+  site_.deep_gone_ = true;
+  ASSERT_EQ(CrawlOnce().at("status").as_string(), "succeeded");
+  WaitUntil([&] { return !finds("when does the library open"); });
+  EXPECT_FALSE(finds("when does the library open"));
+  EXPECT_EQ(api_.Get("/api/chatbots/" + bot_ + "/documents?source=crawl", root_)
+                .at("items")
+                .as_array()
+                .size(),
+            3u);
+
+  // Deleting the scraping URL removes its site's chunks.
+  ASSERT_EQ(
+      api_.Delete("/api/scraping/urls/" + std::string(added.at("id").as_string()), root_).status,
+      204u);
+  auto chunks =
+      server_.app().database().Query("SELECT COUNT(*) FROM chunks WHERE chatbot_id = ?", {bot_});
+  EXPECT_EQ(chunks->rows[0].GetInt(0), 0);
+  WaitUntil([&] { return server_.app().knowledge().index->Size(bot_) == 0; });
+  EXPECT_EQ(server_.app().knowledge().index->Size(bot_), 0u);
 }
 
 TEST_F(ScrapingTest, ReCrawlsAreIncrementalAndGonePagesAreDropped) {

@@ -212,7 +212,7 @@ void Application::BuildWebhooks() {
 
 void Application::BuildScraping() {
   auto& s = scraping_;
-  s.repository = std::make_unique<scraping::ScrapingRepository>(*db_);
+  s.repository = std::make_unique<scraping::ScrapingRepository>(*db_, knowledge_.crawl_feed.get());
   scraping::CrawlOptions crawl;
   crawl.min_delay = config_.scraping.min_delay;
   crawl.request_timeout = config_.outbound.request_timeout;
@@ -292,10 +292,10 @@ Result<std::unique_ptr<Application>> Application::Create(const Config& config, L
   auto built = app->BuildAuth();
   if (!built.ok()) return built.error();
   app->BuildWebhooks();
-  app->BuildScraping();
   auto knowledge = app->knowledge_.Build(config, *app->db_, *app->auth_.chatbot_service,
                                          *app->auth_.audit, app->clock_, logger);
   if (!knowledge.ok()) return knowledge.error();
+  app->BuildScraping();
   app->RegisterRoutes();
 
   auto cors = http::CorsPolicy::Create(config.http.cors_origins);

@@ -35,6 +35,11 @@ Status KnowledgeParts::Build(const Config& config, storage::Database& db,
                                                         f->Poke();
                                                       });
   search = std::make_unique<ingest::KnowledgeSearch>(*documents, *index, *embedder, chatbots);
+  crawl_feed = std::make_unique<ingest::CrawlFeed>(*documents, *queue, clock, logger,
+                                                   [w = worker.get(), f = follower.get()] {
+                                                     w->Poke();
+                                                     f->Poke();
+                                                   });
   auto started = std::chrono::steady_clock::now();
   auto loaded = follower->LoadAll();
   if (!loaded.ok()) return loaded;

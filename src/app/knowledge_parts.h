@@ -8,6 +8,7 @@
 #include "ai/hashing_embedder.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "ingest/crawl_feed.h"
 #include "ingest/document_repository.h"
 #include "ingest/document_service.h"
 #include "ingest/index_follower.h"
@@ -30,6 +31,7 @@ struct KnowledgeParts {
   std::unique_ptr<ingest::IngestPipeline> pipeline;
   std::unique_ptr<ingest::DocumentService> service;
   std::unique_ptr<ingest::KnowledgeSearch> search;
+  std::unique_ptr<ingest::CrawlFeed> crawl_feed;  // the scraping repository's page observer
   std::unique_ptr<ingest::KnowledgeRoutesDeps> routes;
 
   // Builds everything and loads the index from the database (the time to open it is logged).

@@ -176,6 +176,39 @@ Result<std::optional<std::pair<Document, std::string>>> DocumentRepository::Find
       std::pair{DocumentFrom(r), r.GetString(16)});
 }
 
+Result<std::optional<Document>> DocumentRepository::FindByPage(const std::string& page_id) {
+  auto rows = db_.Query(std::string("SELECT ") + kDocColumns + " FROM documents WHERE page_id = ?",
+                        {Value(page_id)});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::optional<Document>();
+  return std::optional<Document>(DocumentFrom(rows->rows[0]));
+}
+
+Result<std::optional<Document>> DocumentRepository::FindCrawled(const std::string& chatbot_id,
+                                                                const std::string& url) {
+  auto rows = db_.Query(std::string("SELECT ") + kDocColumns +
+                            " FROM documents WHERE chatbot_id = ? AND source = 'crawl' AND url = ?",
+                        {Value(chatbot_id), Value(url)});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::optional<Document>();
+  return std::optional<Document>(DocumentFrom(rows->rows[0]));
+}
+
+Result<std::vector<std::string>> DocumentRepository::CrawledUnder(const std::string& chatbot_id,
+                                                                  const std::string& url_prefix) {
+  // A range on the text instead of LIKE: URLs may hold '%' and '_'.
+  std::string upper = url_prefix;
+  if (!upper.empty()) upper.back() = static_cast<char>(upper.back() + 1);
+  auto rows = db_.Query(
+      "SELECT id FROM documents WHERE chatbot_id = ? AND source = 'crawl' AND url >= ? AND url < ?",
+      {Value(chatbot_id), Value(url_prefix), Value(upper)});
+  if (!rows.ok()) return rows.error();
+  std::vector<std::string> out;
+  for (const auto& r : rows->rows)
+    out.push_back(r.GetString(0));
+  return out;
+}
+
 Result<DocumentPage> DocumentRepository::List(const DocumentQuery& q) {
   std::string sql = std::string("SELECT ") + kDocColumns + " FROM documents WHERE chatbot_id = ?";
   std::vector<Value> params{Value(q.chatbot_id)};

@@ -109,6 +109,12 @@ class DocumentRepository {
   // The document and its content (for the pipeline).
   Result<std::optional<std::pair<Document, std::string>>> FindWithBody(const std::string& id);
   Result<DocumentPage> List(const DocumentQuery& q);
+  // Crawled pages' documents: by page, by URL, and the ids of those under a URL prefix.
+  Result<std::optional<Document>> FindByPage(const std::string& page_id);
+  Result<std::optional<Document>> FindCrawled(const std::string& chatbot_id,
+                                              const std::string& url);
+  Result<std::vector<std::string>> CrawledUnder(const std::string& chatbot_id,
+                                                const std::string& url_prefix);
   Result<std::vector<StoredChunk>> Chunks(const std::string& document_id);
 
   // Sets the status (and error) of `version` of the document; false when it has moved on.

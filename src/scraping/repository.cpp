@@ -2,6 +2,7 @@
 
 #include "core/ids.h"
 #include "core/strings.h"
+#include "scraping/url_normalize.h"
 
 namespace studybot::scraping {
 namespace {
@@ -94,10 +95,37 @@ Result<std::vector<Source>> ScrapingRepository::ListSources(
 }
 
 Status ScrapingRepository::DeleteSource(const std::string& id) {
+  auto source = FindSource(id);
+  if (!source.ok()) return source.error();
   auto r = db_.Execute("DELETE FROM scraping_sources WHERE id = ?", {Value(id)});
   if (!r.ok()) return r.error();
-  if (r->affected_rows == 0) return Error::NotFound("no such scraping URL");
+  if (r->affected_rows == 0 || !*source) return Error::NotFound("no such scraping URL");
+  if (observer_ == nullptr) return OkStatus();
+  // The site's pages stay crawled if another source of the chatbot starts on the same site.
+  std::string origin = OriginOf((*source)->url);
+  auto others = ListSources((*source)->chatbot_id, std::nullopt);
+  if (!others.ok()) return others.error();
+  for (const auto& other : *others) {
+    if (OriginOf(other.url) == origin) return OkStatus();
+  }
+  auto pages = db_.Write(
+      "UPDATE scraped_content SET is_active = 0 WHERE chatbot_id = ? AND url >= ? AND url < ?",
+      {Value((*source)->chatbot_id), Value(origin + "/"), Value(origin + "0")});
+  if (!pages.ok()) return pages;
+  observer_->PagesGone((*source)->chatbot_id, origin + "/");
   return OkStatus();
+}
+
+void ScrapingRepository::Observe(const std::string& chatbot_id, const std::string& url) {
+  if (observer_ == nullptr) return;
+  auto rows = db_.Query(
+      "SELECT id, title, content, content_hash FROM scraped_content WHERE chatbot_id = ? AND "
+      "url = ? AND is_active = 1",
+      {Value(chatbot_id), Value(url)});
+  if (!rows.ok() || rows->empty()) return;
+  const auto& r = rows->rows[0];
+  observer_->PageCurrent(
+      {r.GetString(0), chatbot_id, url, r.GetString(1), r.GetString(2), r.GetString(3)});
 }
 
 Status ScrapingRepository::MarkSourceScraped(const std::string& id, const std::string& at) {
@@ -267,20 +295,27 @@ Status ScrapingRepository::UpsertPage(const PageWrite& p) {
                  Value(p.content), Value(p.content_hash), storage::OrNull(p.etag),
                  storage::OrNull(p.last_modified), Value(p.now), Value(p.now), Value(p.now)});
   if (!r.ok()) return r.error();
+  Observe(p.chatbot_id, p.url);
   return OkStatus();
 }
 
 Status ScrapingRepository::TouchPage(const std::string& id, const std::string& now) {
-  return db_.Write("UPDATE scraped_content SET last_scraped = ? WHERE id = ?",
-                   {Value(now), Value(id)});
+  auto st = db_.Write("UPDATE scraped_content SET last_scraped = ? WHERE id = ?",
+                      {Value(now), Value(id)});
+  if (!st.ok() || observer_ == nullptr) return st;
+  auto rows = db_.Query("SELECT chatbot_id, url FROM scraped_content WHERE id = ?", {Value(id)});
+  if (rows.ok() && !rows->empty()) Observe(rows->rows[0].GetString(0), rows->rows[0].GetString(1));
+  return st;
 }
 
 Status ScrapingRepository::DeactivatePage(const std::string& chatbot_id, const std::string& url,
                                           const std::string& now) {
-  return db_.Write(
+  auto st = db_.Write(
       "UPDATE scraped_content SET is_active = 0, last_scraped = ?, updated_at = ? WHERE "
       "chatbot_id = ? AND url = ?",
       {Value(now), Value(now), Value(chatbot_id), Value(url)});
+  if (st.ok() && observer_ != nullptr) observer_->PageGone(chatbot_id, url);
+  return st;
 }
 
 Result<int64_t> ScrapingRepository::CountActivePages(const std::string& chatbot_id) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "scraping/page_observer.h"
 #include "storage/database.h"
 
 namespace studybot::scraping {
@@ -68,7 +69,9 @@ struct PageWrite {
 
 class ScrapingRepository {
  public:
-  explicit ScrapingRepository(storage::Database& db) : db_(db) {}
+  // `observer` (may be null) hears of every page write (see page_observer.h).
+  explicit ScrapingRepository(storage::Database& db, PageObserver* observer = nullptr)
+      : db_(db), observer_(observer) {}
 
   // kConflict when the chatbot already has this URL.
   Status InsertSource(const Source& source);
@@ -76,6 +79,8 @@ class ScrapingRepository {
   // Every source of a chatbot ("" for all chatbots; `member` restricts to a bot admin's).
   Result<std::vector<Source>> ListSources(const std::string& chatbot_id,
                                           const std::optional<std::string>& member);
+  // Deletes the source; its site's pages leave the index unless another source of the chatbot
+  // crawls the same site.
   Status DeleteSource(const std::string& id);
   Status MarkSourceScraped(const std::string& id, const std::string& at);
   // Sources with a re-crawl interval (for the scheduler), at most `limit`.
@@ -116,7 +121,10 @@ class ScrapingRepository {
                                                   const std::string& prefix, int limit);
 
  private:
+  void Observe(const std::string& chatbot_id, const std::string& url);
+
   storage::Database& db_;
+  PageObserver* observer_;
 };
 
 }  // namespace studybot::scraping
