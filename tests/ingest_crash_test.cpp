@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <boost/json/parse.hpp>
@@ -146,6 +148,98 @@ TEST(IngestCrashTest, KillNineMidIngestionLosesAndDuplicatesNothing) {
   ASSERT_EQ(job->size(), 1u);
   EXPECT_EQ(job->rows[0].GetString(0), "succeeded");
   EXPECT_EQ(job->rows[0].GetInt(1), 2);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Restarts open the index from its snapshot and replay the change log after it; after a kill -9
+// the snapshot is older, and the replay brings back everything acknowledged since.
+TEST(IngestCrashTest, RestartsOpenTheSnapshotAndReplayWhatCameAfter) {
+  TempDir dir;
+  int port = FreePort();
+  std::string log = (dir.path() / "out.log").string();
+  auto env = Env(dir);
+  env["STUDYBOT_KNOWLEDGE_SNAPSHOT_INTERVAL"] = "1h";  // only at shutdown, for this test
+  int run = 0;
+  auto start = [&] {
+    log = (dir.path() / ("out" + std::to_string(++run) + ".log")).string();
+    auto p = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kBinary, "serve", "--port", std::to_string(port)}, env, log);
+    EXPECT_TRUE(WaitReady(port));
+    return p;
+  };
+  // Log lines are flushed within 200 ms: wait for them.
+  auto logged = [&](const std::string& text) {
+    for (int i = 0; i < 300; ++i) {
+      if (ReadFile(log).find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  };
+  auto server = start();
+  ApiClient api(static_cast<uint16_t>(port));
+  std::string root = api.Login("root@example.com", "correct horse battery");
+  std::string bot(api.Post("/api/chatbots", {{"name", "Snap"}}, root).at("id").as_string());
+  auto upload = [&](const std::string& text) {
+    auto r =
+        api.Post("/api/chatbots/" + bot + "/documents", {{"title", "T"}, {"content", text}}, root);
+    EXPECT_EQ(r.status, 202u);
+    std::string id(r.at("id").as_string());
+    for (int i = 0; i < 2000; ++i) {
+      auto g = api.Get("/api/chatbots/" + bot + "/documents/" + id, root);
+      if (g.at("status") == "ready") return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ADD_FAILURE() << "not ingested";
+  };
+  auto finds = [&](const std::string& query) {
+    for (int i = 0; i < 400; ++i) {
+      auto r = api.Post("/api/chatbots/" + bot + "/search", {{"query", query}, {"mode", "keyword"}},
+                        root);
+      if (r.status == 200u && !r.at("results").as_array().empty()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  };
+  upload("The rowing club trains on the river at dawn.");
+  ASSERT_TRUE(finds("rowing club"));
+  server->Signal(SIGTERM);
+  ASSERT_EQ(server->Wait(), 0);
+  EXPECT_TRUE(logged("index snapshot written"));
+
+  server = start();
+  root = api.Login("root@example.com", "correct horse battery");
+  EXPECT_TRUE(logged("\"from\":\"snapshot\"")) << ReadFile(log);
+  EXPECT_TRUE(finds("rowing club"));
+  upload("The chess society meets in room twelve on Tuesdays.");
+  ASSERT_TRUE(finds("chess society"));
+  server->Signal(SIGKILL);  // no snapshot of the chess society
+  server->Wait();
+
+  server = start();
+  root = api.Login("root@example.com", "correct horse battery");
+  EXPECT_TRUE(finds("rowing club"));
+  EXPECT_TRUE(finds("chess society"));
+  server->Signal(SIGTERM);
+  EXPECT_EQ(server->Wait(), 0);
+
+  // A corrupt snapshot is not used: the index is rebuilt from the database.
+  {
+    std::ofstream corrupt(dir.path() / "index.snapshot", std::ios::binary | std::ios::trunc);
+    corrupt << "garbage";
+  }
+  server = start();
+  root = api.Login("root@example.com", "correct horse battery");
+  EXPECT_TRUE(finds("chess society"));
+  EXPECT_TRUE(logged("index snapshot not used"));
+  EXPECT_TRUE(logged("\"from\":\"database\""));
+  server->Signal(SIGTERM);
+  EXPECT_EQ(server->Wait(), 0);
 }
 
 }  // namespace

@@ -448,10 +448,13 @@ def package_license(pkg):
             if any(re.match(r"(doc|docs|Documentation|manual)[/.]", f) for f in files) and doc_lic is None:
                 doc_lic = lic
         return (doc_lic or star_lic or "unknown"), path
+    # Not machine-readable: take the licence whose marker appears first in the file.
+    found = []
     for pat, lic in KNOWN_LICENSE_MARKERS:
-        if re.search(pat, txt, re.I | re.S):
-            return lic, path
-    return "unknown", path
+        m = re.search(pat, txt, re.I | re.S)
+        if m:
+            found.append((m.start(), lic))
+    return (min(found)[1] if found else "unknown"), path
 
 
 def stable_rank(pid):

@@ -341,6 +341,14 @@ def main():
         hy = [r["hybrid"]["ndcg"] for r in per_q]
         lo, hi = paired_bootstrap(kw, hy)
         rel_gain = (summary["hybrid"]["ndcg"] / summary["keyword"]["ndcg"] - 1.0) if summary["keyword"]["ndcg"] else 0
+        # Complementarity: does the dense side find relevant passages that keyword search misses?
+        comp = {
+            "dense_hit_keyword_miss": sum(1 for r in per_q if r["dense"]["recall"] > 0 and r["keyword"]["recall"] == 0),
+            "keyword_hit_dense_miss": sum(1 for r in per_q if r["keyword"]["recall"] > 0 and r["dense"]["recall"] == 0),
+            "both_miss": sum(1 for r in per_q if r["keyword"]["recall"] == 0 and r["dense"]["recall"] == 0),
+            "union_recall_at_10_each": mean([len(set(r["relevant"]) & (set(r["keyword"]["top"]) | set(r["dense"]["top"])))
+                                             / len(r["relevant"]) for r in per_q]),
+        }
         wins = sum(1 for a, b in zip(kw, hy) if b > a + 1e-9)
         losses = sum(1 for a, b in zip(kw, hy) if a > b + 1e-9)
 
@@ -360,6 +368,7 @@ def main():
             "hybrid_vs_keyword": {"ndcg_relative_gain": rel_gain,
                                   "ndcg_abs_diff_ci95": [lo, hi],
                                   "questions_hybrid_better": wins, "questions_keyword_better": losses},
+            "complementarity": comp,
             "by_group_ndcg": by_group,
             "per_question": per_q,
         }
@@ -378,6 +387,9 @@ def main():
                   f"{s['latency_ms_median']:6.1f} | {s['latency_ms_p95']:6.1f} |")
         print(f"\nhybrid vs keyword nDCG@10: {rel_gain * 100:+.1f}% relative "
               f"(abs diff 95% CI [{lo:+.3f}, {hi:+.3f}]; hybrid better on {wins}, keyword better on {losses})")
+        print(f"dense finds a relevant passage that keyword misses on {comp['dense_hit_keyword_miss']} questions, "
+              f"keyword finds one dense misses on {comp['keyword_hit_dense_miss']}, both miss {comp['both_miss']}; "
+              f"recall of the union of both top-10s: {comp['union_recall_at_10_each']:.3f}")
         print("\nnDCG@10 by group:")
         for g, v in by_group.items():
             print(f"  {g:22s} n={v['n']:4d}  " + "  ".join(f"{m} {v[m]:.3f}" for m in MODES))
@@ -395,7 +407,12 @@ def main():
             shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminate)   # so that `finally` stops the server we started
     try:
         sys.exit(main())
     except BenchError as e:

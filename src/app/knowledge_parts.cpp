@@ -1,6 +1,52 @@
 #include "app/knowledge_parts.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 namespace studybot::app {
+
+std::optional<int64_t> KnowledgeParts::RestoreSnapshot(const std::string& path, Logger& logger) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto position = index->Load(data, embedder->id());
+  if (!position.ok()) {
+    // A snapshot is only a cache of the database: rebuild from the database instead.
+    logger.Warn("index snapshot not used", {{"path", path}, {"error", position.error().message}});
+    return std::nullopt;
+  }
+  return *position;
+}
+
+void KnowledgeParts::WriteSnapshot(const std::string& path, int64_t position, Logger& logger) {
+  std::string data;
+  index->Save(data, position, embedder->id());
+  // Written aside, flushed, then renamed over the old one: a crash leaves one whole snapshot.
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool ok = fd >= 0;
+  std::size_t done = 0;
+  while (ok && done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n <= 0)
+      ok = false;
+    else
+      done += static_cast<std::size_t>(n);
+  }
+  if (ok) ok = ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (ok) ok = ::rename(tmp.c_str(), path.c_str()) == 0;
+  if (!ok) {
+    logger.Warn("writing the index snapshot failed", {{"path", path}});
+    ::unlink(tmp.c_str());
+    return;
+  }
+  logger.Info("index snapshot written",
+              {{"bytes", std::to_string(data.size())}, {"position", std::to_string(position)}});
+}
 
 Status KnowledgeParts::Build(const Config& config, storage::Database& db,
                              chatbots::ChatbotService& chatbots, auth::AuditLog& audit,
@@ -41,10 +87,33 @@ Status KnowledgeParts::Build(const Config& config, storage::Database& db,
                                                      f->Poke();
                                                    });
   auto started = std::chrono::steady_clock::now();
-  auto loaded = follower->LoadAll();
-  if (!loaded.ok()) return loaded;
-  logger.Info("search index loaded",
-              {{"ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+  std::string snapshot = (std::filesystem::path(config.data_dir) / "index.snapshot").string();
+  std::string how = "database";
+  auto restored = RestoreSnapshot(snapshot, logger);
+  auto last = documents->LastChangeSeq();
+  if (!last.ok()) return last.error();
+  if (restored && *restored > *last) {
+    // A snapshot ahead of the database's log belongs to another database (or a restored
+    // backup): it cannot be trusted.
+    logger.Warn("index snapshot is ahead of the database; rebuilding",
+                {{"snapshot", std::to_string(*restored)}, {"database", std::to_string(*last)}});
+    restored.reset();
+  }
+  if (restored) {
+    follower->ResumeFrom(*restored);
+    auto caught_up = follower->CatchUp();
+    if (!caught_up.ok()) return caught_up;
+    how = "snapshot";
+  } else {
+    auto loaded = follower->LoadAll();
+    if (!loaded.ok()) return loaded;
+  }
+  follower->SetCheckpoint(
+      [this, snapshot, &logger](int64_t position) { WriteSnapshot(snapshot, position, logger); },
+      config.knowledge.snapshot_interval);
+  logger.Info("search index opened",
+              {{"from", how},
+               {"ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                          std::chrono::steady_clock::now() - started)
                                          .count())},
                {"position", std::to_string(follower->position())}});

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "ai/hashing_embedder.h"
 #include "core/config.h"
@@ -39,6 +40,11 @@ struct KnowledgeParts {
                auth::AuditLog& audit, const Clock& clock, Logger& logger);
   void Start();
   void Stop();
+
+ private:
+  // The position of a usable snapshot at `path` (now loaded into the index), or nullopt.
+  std::optional<int64_t> RestoreSnapshot(const std::string& path, Logger& logger);
+  void WriteSnapshot(const std::string& path, int64_t position, Logger& logger);
 };
 
 }  // namespace studybot::app

@@ -367,6 +367,9 @@ const std::vector<Setting>& Settings() {
       DurationSetting(
           "knowledge.index_poll_interval",
           [](auto& c) -> auto& { return c.knowledge.index_poll_interval; }),
+      DurationSetting(
+          "knowledge.snapshot_interval",
+          [](auto& c) -> auto& { return c.knowledge.snapshot_interval; }),
       IntSetting(
           "knowledge.embedding_dimensions",
           [](auto& c) -> auto& { return c.knowledge.embedding_dimensions; }, 16, 4096),

@@ -166,6 +166,9 @@ struct KnowledgeConfig {
   std::chrono::seconds job_lease{60};
   // How often the search index looks for changes made by other processes (local writes wake it).
   std::chrono::milliseconds index_poll_interval{1'000};
+  // The built-in index is snapshotted to <data_dir>/index.snapshot this often (when it changed)
+  // and at shutdown; a restart loads the snapshot and replays the change log after it.
+  std::chrono::milliseconds snapshot_interval{60'000};
   // The built-in embedder's vector length.
   int embedding_dimensions = 384;
   // Chunking defaults (tokens).

@@ -52,6 +52,7 @@ Status IndexFollower::LoadAll() {
   }
   position_ = *last;
   gaps_.clear();
+  checkpointed_ = -1;  // worth a snapshot
   return OkStatus();
 }
 
@@ -124,13 +125,39 @@ Status IndexFollower::CatchUp() {
   }
 }
 
+void IndexFollower::ResumeFrom(int64_t position) {
+  std::lock_guard lock(apply_mu_);
+  position_ = position;
+  checkpointed_ = position;
+  gaps_.clear();
+}
+
+void IndexFollower::SetCheckpoint(std::function<void(int64_t)> checkpoint,
+                                  std::chrono::milliseconds every) {
+  checkpoint_ = std::move(checkpoint);
+  checkpoint_every_ = every;
+}
+
+void IndexFollower::MaybeCheckpoint(bool force) {
+  if (!checkpoint_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (!force && now - last_checkpoint_ < checkpoint_every_) return;
+  std::lock_guard lock(apply_mu_);
+  if (position_.load() == checkpointed_) return;
+  checkpoint_(position_.load());
+  checkpointed_ = position_.load();
+  last_checkpoint_ = now;
+}
+
 void IndexFollower::Start() {
+  last_checkpoint_ = std::chrono::steady_clock::now();
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);
     while (!stopping_) {
       lock.unlock();
       auto r = CatchUp();
       if (!r.ok()) logger_.Warn("index catch-up failed", {{"error", r.error().message}});
+      MaybeCheckpoint(false);
       lock.lock();
       wake_.wait_for(lock, poll_, [this] { return stopping_ || poked_; });
       poked_ = false;
@@ -144,7 +171,10 @@ void IndexFollower::Stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+    MaybeCheckpoint(true);
+  }
 }
 
 void IndexFollower::Poke() {

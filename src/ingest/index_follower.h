@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -39,6 +40,12 @@ class IndexFollower {
 
   // Loads everything the database holds.
   Status LoadAll();
+  // Starts following from `position` (the index was restored from a snapshot of it).
+  void ResumeFrom(int64_t position);
+  // Called by the loop, with the index quiescent (no change being applied), at most every
+  // `every` and only when the position moved; also once from Stop(). For snapshots.
+  void SetCheckpoint(std::function<void(int64_t position)> checkpoint,
+                     std::chrono::milliseconds every);
   // Applies the changes logged since the last call.
   Status CatchUp();
 
@@ -62,6 +69,14 @@ class IndexFollower {
   std::atomic<int64_t> position_{0};
   // seq -> when first seen missing. REQUIRES: apply_mu_
   std::map<int64_t, std::chrono::steady_clock::time_point> gaps_;
+
+  std::function<void(int64_t)> checkpoint_;
+  std::chrono::milliseconds checkpoint_every_{60'000};
+  int64_t checkpointed_ = -1;  // REQUIRES: apply_mu_
+  // Touched by the loop thread only (and by Stop() after joining it).
+  std::chrono::steady_clock::time_point last_checkpoint_;
+
+  void MaybeCheckpoint(bool force);
 
   std::mutex mu_;
   std::condition_variable wake_;

@@ -1,11 +1,32 @@
 #include "search/hnsw_bm25_index.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/strings.h"
+#include "search/binary_io.h"
 #include "search/fusion.h"
 
 namespace studybot::search {
+namespace {
+
+constexpr uint32_t kSnapshotMagic = 0x58494253;  // "SBIX"
+constexpr uint32_t kSnapshotVersion = 1;
+
+void PutString(std::string& out, std::string_view s) {
+  PutU32(out, static_cast<uint32_t>(s.size()));
+  out.append(s);
+}
+
+bool GetString(SnapshotReader& r, std::string& s) {
+  uint32_t n = 0;
+  std::string_view v;
+  if (!r.U32(n) || !r.Bytes(n, v)) return false;
+  s.assign(v);
+  return true;
+}
+
+}  // namespace
 
 std::shared_ptr<HnswBm25Index::Shard> HnswBm25Index::Get(const std::string& chatbot_id,
                                                          bool create) {
@@ -137,6 +158,117 @@ Result<std::vector<Hit>> HnswBm25Index::Search(const IndexQuery& q) {
     hits.push_back(h);
   }
   return hits;
+}
+
+void HnswBm25Index::Save(std::string& out, int64_t position, const std::string& embedder_id) {
+  std::size_t start = out.size();
+  PutU32(out, kSnapshotMagic);
+  PutU32(out, kSnapshotVersion);
+  PutU64(out, static_cast<uint64_t>(position));
+  PutString(out, embedder_id);
+  std::vector<std::pair<std::string, std::shared_ptr<Shard>>> shards;
+  {
+    std::lock_guard lock(mu_);
+    shards.assign(shards_.begin(), shards_.end());
+  }
+  PutU32(out, static_cast<uint32_t>(shards.size()));
+  for (const auto& [bot, shard] : shards) {
+    std::shared_lock lock(shard->mu);
+    PutString(out, bot);
+    PutU32(out, static_cast<uint32_t>(shard->meta.size()));
+    for (const auto& [id, m] : shard->meta) {
+      PutU64(out, static_cast<uint64_t>(id));
+      PutString(out, m.document_id);
+      PutString(out, m.source);
+      PutString(out, m.url);
+      PutU32(out, static_cast<uint32_t>(m.tags.size()));
+      for (const auto& t : m.tags)
+        PutString(out, t);
+      PutU8(out, m.has_vector ? 1 : 0);
+    }
+    std::string blob;
+    shard->bm25.Save(blob);
+    PutU64(out, blob.size());
+    out += blob;
+    blob.clear();
+    PutU8(out, shard->dense ? 1 : 0);
+    if (shard->dense) {
+      PutU32(out, static_cast<uint32_t>(shard->dense->options().dimensions));
+      shard->dense->Save(blob);
+      PutU64(out, blob.size());
+      out += blob;
+    }
+  }
+  PutU32(out, Crc32(std::string_view(out).substr(start)));
+}
+
+Result<int64_t> HnswBm25Index::Load(std::string_view data, const std::string& embedder_id) {
+  auto bad = [](const std::string& why) {
+    return Error::InvalidArgument("index snapshot: " + why);
+  };
+  if (data.size() < 4) return bad("truncated");
+  uint32_t stored_crc = 0;
+  std::memcpy(&stored_crc, data.data() + data.size() - 4, 4);
+  std::string_view body = data.substr(0, data.size() - 4);
+  if (Crc32(body) != stored_crc) return bad("checksum mismatch");
+  SnapshotReader r(body);
+  uint32_t magic = 0, version = 0, count = 0;
+  uint64_t position = 0;
+  std::string embedder;
+  if (!r.U32(magic) || magic != kSnapshotMagic) return bad("not a snapshot");
+  if (!r.U32(version) || version != kSnapshotVersion) return bad("unknown version");
+  if (!r.U64(position) || !GetString(r, embedder) || !r.U32(count)) return bad("truncated");
+  if (embedder != embedder_id) return bad("made with another embedder (" + embedder + ")");
+  std::map<std::string, std::shared_ptr<Shard>> loaded;
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string bot;
+    uint32_t metas = 0;
+    if (!GetString(r, bot) || !r.U32(metas)) return bad("truncated");
+    auto shard = std::make_shared<Shard>(options_.bm25);
+    for (uint32_t j = 0; j < metas; ++j) {
+      uint64_t id = 0;
+      uint32_t ntags = 0;
+      uint8_t has_vector = 0;
+      Meta m;
+      if (!r.U64(id) || !GetString(r, m.document_id) || !GetString(r, m.source) ||
+          !GetString(r, m.url) || !r.U32(ntags) || ntags > 1000) {
+        return bad("truncated");
+      }
+      m.tags.resize(ntags);
+      for (auto& t : m.tags) {
+        if (!GetString(r, t)) return bad("truncated");
+      }
+      if (!r.U8(has_vector)) return bad("truncated");
+      m.has_vector = has_vector != 0;
+      shard->meta.emplace(static_cast<int64_t>(id), std::move(m));
+    }
+    uint64_t n = 0;
+    std::string_view blob;
+    if (!r.U64(n) || !r.Bytes(n, blob)) return bad("truncated");
+    auto bm25 = Bm25Index::Load(blob, options_.bm25);
+    if (!bm25.ok()) return bad(bm25.error().message);
+    shard->bm25 = std::move(bm25).value();
+    uint8_t has_dense = 0;
+    if (!r.U8(has_dense)) return bad("truncated");
+    if (has_dense) {
+      uint32_t dims = 0;
+      if (!r.U32(dims) || dims == 0 || dims > 65536) return bad("bad dimensions");
+      if (!r.U64(n) || !r.Bytes(n, blob)) return bad("truncated");
+      DenseIndexOptions o;
+      o.dimensions = static_cast<int>(dims);
+      o.m = options_.hnsw_m;
+      o.ef_construction = options_.hnsw_ef_construction;
+      o.ef_search = options_.hnsw_ef_search;
+      auto dense = DenseIndex::Load(blob, o);
+      if (!dense.ok()) return bad(dense.error().message);
+      shard->dense = std::make_unique<DenseIndex>(std::move(dense).value());
+    }
+    loaded.emplace(std::move(bot), std::move(shard));
+  }
+  if (r.remaining() != 0) return bad("trailing bytes");
+  std::lock_guard lock(mu_);
+  shards_ = std::move(loaded);
+  return static_cast<int64_t>(position);
 }
 
 }  // namespace studybot::search

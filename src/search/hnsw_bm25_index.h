@@ -43,6 +43,14 @@ class HnswBm25Index final : public ChunkIndex {
   // Chunks held for the chatbot (for tests and /metrics).
   std::size_t Size(const std::string& chatbot_id);
 
+  // Snapshots: every chatbot's index in one checksummed blob, with the change-log `position` it
+  // reflects and the embedder whose vectors it holds. Save appends; searches go on meanwhile,
+  // changes wait. Load replaces the whole contents and returns the position; kInvalidArgument
+  // (leaving the index as it was) for a truncated, corrupt or foreign snapshot, or one of
+  // another embedder.
+  void Save(std::string& out, int64_t position, const std::string& embedder_id);
+  Result<int64_t> Load(std::string_view data, const std::string& embedder_id);
+
  private:
   struct Meta {
     std::string document_id;
