@@ -9,7 +9,6 @@
 #include "auth/auth_service.h"
 #include "core/fake_clock.h"
 #include "core/ids.h"
-#include "storage/migrations.h"
 #include "storage_fixture.h"
 
 namespace studybot::auth {
@@ -25,12 +24,8 @@ class AuthHardeningTest : public storage::StorageTest {
  protected:
   void SetUp() override {
     storage::StorageTest::SetUp();
-    auto options = Options();
-    options.pool_size = 8;
-    db_ = Open(options);
+    db_ = OpenMigrated(8);
     ASSERT_NE(db_, nullptr);
-    storage::Migrator migrator(*db_);
-    ASSERT_TRUE(migrator.Migrate().ok());
     users_ = std::make_unique<UserRepository>(*db_);
     sessions_ = std::make_unique<SessionRepository>(*db_);
     audit_ = std::make_unique<AuditLog>(*db_, clock_);

@@ -8,7 +8,6 @@
 
 #include "core/fake_clock.h"
 #include "jobs/job_queue.h"
-#include "storage/migrations.h"
 #include "storage_fixture.h"
 
 namespace studybot::jobs {
@@ -18,12 +17,8 @@ class JobQueueTest : public storage::StorageTest {
  protected:
   void SetUp() override {
     storage::StorageTest::SetUp();
-    auto options = Options();
-    options.pool_size = 8;
-    db_ = Open(options);
+    db_ = OpenMigrated(8);
     ASSERT_NE(db_, nullptr);
-    storage::Migrator migrator(*db_);
-    ASSERT_TRUE(migrator.Migrate().ok());
     JobQueueOptions o;
     o.lease = std::chrono::seconds(30);
     o.retry_base = std::chrono::milliseconds(1000);

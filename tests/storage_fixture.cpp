@@ -1,5 +1,7 @@
 #include "storage_fixture.h"
 
+#include "storage/migrations.h"
+
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -59,6 +61,17 @@ DatabaseOptions StorageTest::Options() const {
   o.acquire_timeout = std::chrono::milliseconds(10'000);
   o.mysql_ssl_mode = "preferred";
   return o;
+}
+
+std::unique_ptr<Database> StorageTest::OpenMigrated(int pool_size) {
+  auto options = Options();
+  options.pool_size = pool_size;
+  auto db = Open(options);
+  if (db == nullptr) return nullptr;
+  Migrator migrator(*db);
+  auto applied = migrator.Migrate();
+  EXPECT_TRUE(applied.ok()) << applied.error().message;
+  return applied.ok() ? std::move(db) : nullptr;
 }
 
 std::unique_ptr<Database> StorageTest::Open(const DatabaseOptions& options) {

@@ -34,6 +34,9 @@ class StorageTest : public ::testing::TestWithParam<Backend> {
   // Opens the database or fails the test (use ASSERT_NO_FATAL_FAILURE or check for null).
   std::unique_ptr<Database> Open(const DatabaseOptions& options);
   std::unique_ptr<Database> Open() { return Open(Options()); }
+  // Opens with `pool_size` connections and applies every migration (null and a test failure on
+  // error), for service-level suites.
+  std::unique_ptr<Database> OpenMigrated(int pool_size = 8);
   // Creates scratch table `kv (id, i, d, s, b)` with a 64-bit integer key, a double, long text
   // and a blob, in the dialect's types.
   void CreateScratchTable(Database& db);
