@@ -68,12 +68,15 @@ Status IngestPipeline::Run(jobs::JobContext& ctx) {
   auto& [doc, body] = **found;
   if (doc.version != version->as_int64()) return OkStatus();  // replaced since: its own job
   auto done = Ingest(ctx, doc, body);
-  if (!done.ok() && done.error().code != ErrorCode::kUnavailable &&
-      done.error().code != ErrorCode::kRateLimited && done.error().code != ErrorCode::kInternal) {
-    // A failure that retrying will not cure: the admin reads it on the document.
-    (void)docs_.SetStatus(doc.id, doc.version, "failed", done.error().message);
-  } else if (!done.ok() && ctx.job().attempts >= ctx.job().max_attempts) {
-    (void)docs_.SetStatus(doc.id, doc.version, "failed", done.error().message);
+  if (!done.ok()) {
+    // The admin reads why on the document: failed for good when retrying will not cure it (or
+    // this was the last attempt), queued again (with the reason) otherwise.
+    auto code = done.error().code;
+    bool transient = code == ErrorCode::kUnavailable || code == ErrorCode::kRateLimited ||
+                     code == ErrorCode::kInternal;
+    bool last = ctx.job().attempts >= ctx.job().max_attempts;
+    (void)docs_.SetStatus(doc.id, doc.version, transient && !last ? "queued" : "failed",
+                          done.error().message);
   }
   return done;
 }
