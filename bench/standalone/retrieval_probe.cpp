@@ -155,6 +155,31 @@ int main(int argc, char** argv) {
         out.push_back(all[i].first);
       return out;
     };
+    // Three signals: BM25, LSA and hashing cosines.
+    auto three = [&](double a, double b) {
+      std::unordered_map<int64_t, double> score;
+      double max_bm25 = keyword.empty() ? 1.0 : keyword[0].second;
+      for (const auto& [id, s] : keyword)
+        score[id] += a * s / max_bm25;
+      for (const auto& [id, s] : by_lsa)
+        score[id] += b * s;
+      for (const auto& [id, s] : by_hash)
+        score[id] += (1 - a - b) * s;
+      std::vector<std::pair<int64_t, double>> all(score.begin(), score.end());
+      std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) {
+        return x.second != y.second ? x.second > y.second : x.first < y.first;
+      });
+      std::vector<int64_t> out;
+      for (std::size_t i = 0; i < all.size() && i < 10; ++i)
+        out.push_back(all[i].first);
+      return out;
+    };
+    for (auto [a, b] : std::vector<std::pair<double, double>>{
+             {0.4, 0.4}, {0.4, 0.3}, {0.5, 0.3}, {0.3, 0.4}, {0.34, 0.33}}) {
+      char name[64];
+      std::snprintf(name, sizeof name, "three %.2f/%.2f", a, b);
+      runs[name] = three(a, b);
+    }
     for (double alpha : {0.3, 0.5, 0.6, 0.7, 0.8}) {
       char name[64];
       std::snprintf(name, sizeof name, "convex lsa %.1f", alpha);
