@@ -100,7 +100,14 @@ Status IndexFollower::CatchUp() {
     }
     for (const auto& [bot, ids] : by_bot) {
       auto applied = Apply(ids, bot);
-      if (!applied.ok()) return applied;
+      if (applied.ok()) continue;
+      // The database being unreachable is worth waiting for; anything else (a vector the index
+      // refuses) would stall every chatbot behind this one for ever: log it and go on. The
+      // database still holds the chunk; a rebuild (restart without snapshot) picks it up.
+      if (applied.error().code == ErrorCode::kUnavailable) return applied;
+      logger_.Error("index change skipped", {{"chatbot", bot},
+                                             {"chunks", std::to_string(ids.size())},
+                                             {"error", applied.error().message}});
     }
     // Advance over contiguous sequence numbers; wait a while at gaps.
     auto now = std::chrono::steady_clock::now();
