@@ -65,18 +65,8 @@ Result<SessionPage> ChatSessionRepository::List(const SessionQuery& q) {
     sql += " AND s.chatbot_id = ?";
     params.emplace_back(q.chatbot_id);
   }
-  if (!q.cursor.empty()) {
-    auto c = storage::ParseTimeCursor(q.cursor);
-    if (!c) {
-      return Error::InvalidArgument("malformed cursor", {{"/cursor", "not a cursor we issued"}});
-    }
-    sql += " AND (s.started_at < ? OR (s.started_at = ? AND s.id < ?))";
-    params.emplace_back(c->at);
-    params.emplace_back(c->at);
-    params.emplace_back(c->id);
-  }
-  sql += " ORDER BY s.started_at DESC, s.id DESC LIMIT ?";
-  params.emplace_back(int64_t{q.limit + 1});
+  auto paged = storage::AppendKeysetPage(sql, params, q.cursor, "s.started_at", "s.id", q.limit);
+  if (!paged.ok()) return paged.error();
   auto rows = db_.Query(sql, params);
   if (!rows.ok()) return rows.error();
   SessionPage page;

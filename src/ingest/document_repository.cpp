@@ -220,18 +220,8 @@ Result<DocumentPage> DocumentRepository::List(const DocumentQuery& q) {
     sql += " AND source = ?";
     params.emplace_back(q.source);
   }
-  if (!q.cursor.empty()) {
-    auto c = storage::ParseTimeCursor(q.cursor);
-    if (!c) {
-      return Error::InvalidArgument("malformed cursor", {{"/cursor", "not a cursor we issued"}});
-    }
-    sql += " AND (created_at < ? OR (created_at = ? AND id < ?))";
-    params.emplace_back(c->at);
-    params.emplace_back(c->at);
-    params.emplace_back(c->id);
-  }
-  sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
-  params.emplace_back(static_cast<int64_t>(q.limit + 1));
+  auto paged = storage::AppendKeysetPage(sql, params, q.cursor, "created_at", "id", q.limit);
+  if (!paged.ok()) return paged.error();
   auto rows = db_.Query(sql, params);
   if (!rows.ok()) return rows.error();
   DocumentPage page;
