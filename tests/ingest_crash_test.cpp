@@ -143,7 +143,8 @@ TEST(IngestCrashTest, KillNineMidIngestionLosesAndDuplicatesNothing) {
   ASSERT_TRUE(dup.ok());
   EXPECT_EQ(dup->rows[0].GetInt(0), stored);
   EXPECT_EQ(dup->rows[0].GetInt(1), stored);
-  auto job = db->Query("SELECT status, attempts FROM jobs WHERE chatbot_id = ?", {bot});
+  auto job = db->Query(
+      "SELECT status, attempts FROM jobs WHERE chatbot_id = ? AND kind = 'ingest_document'", {bot});
   ASSERT_TRUE(job.ok());
   ASSERT_EQ(job->size(), 1u);
   EXPECT_EQ(job->rows[0].GetString(0), "succeeded");

@@ -15,6 +15,7 @@
 #endif
 
 #include "core/crypto.h"
+#include "search/binary_io.h"
 
 namespace studybot::ai {
 namespace {
@@ -147,6 +148,72 @@ Result<std::vector<std::vector<float>>> LsaModel::Embed(const std::vector<std::s
   for (const auto& t : texts)
     out.push_back(Embed(std::string_view(t)));
   return out;
+}
+
+namespace {
+constexpr uint32_t kModelMagic = 0x4C534131;  // "LSA1"
+constexpr uint32_t kModelVersion = 1;
+}  // namespace
+
+std::string LsaModel::Save() const {
+  using namespace search;
+  std::string out;
+  PutU32(out, kModelMagic);
+  PutU32(out, kModelVersion);
+  PutU8(out, static_cast<uint8_t>(analyzer_.language()));
+  PutU32(out, static_cast<uint32_t>(dims_));
+  PutU32(out, static_cast<uint32_t>(fingerprint_.size()));
+  out += fingerprint_;
+  std::vector<std::string_view> terms(idf_.size());
+  for (const auto& [term, id] : term_ids_)
+    terms[id] = term;
+  PutU32(out, static_cast<uint32_t>(terms.size()));
+  for (auto t : terms) {
+    PutU16(out, static_cast<uint16_t>(t.size()));
+    out += t;
+  }
+  PutArray(out, idf_.data(), idf_.size());
+  PutArray(out, projection_.data(), projection_.size());
+  PutU32(out, Crc32(out));
+  return out;
+}
+
+Result<LsaModel> LsaModel::Load(std::string_view bytes) {
+  using namespace search;
+  auto bad = [] { return Error::InvalidArgument("not a usable LSA model"); };
+  if (bytes.size() < 4) return bad();
+  std::string_view body = bytes.substr(0, bytes.size() - 4);
+  SnapshotReader crc_reader(bytes.substr(bytes.size() - 4));
+  uint32_t crc = 0;
+  if (!crc_reader.U32(crc) || crc != Crc32(body)) return bad();
+  SnapshotReader r(body);
+  uint32_t magic = 0, version = 0, dims = 0, fp_len = 0, n_terms = 0;
+  uint8_t language = 0;
+  if (!r.U32(magic) || magic != kModelMagic || !r.U32(version) || version != kModelVersion ||
+      !r.U8(language) || language > static_cast<uint8_t>(Language::kAuto) || !r.U32(dims) ||
+      dims == 0 || dims > 65536 || !r.U32(fp_len)) {
+    return bad();
+  }
+  LsaModel model(static_cast<Language>(language));
+  std::string_view fp;
+  if (!r.Bytes(fp_len, fp) || !r.U32(n_terms) || n_terms > r.remaining()) return bad();
+  model.dims_ = static_cast<int>(dims);
+  model.fingerprint_ = std::string(fp);
+  model.term_ids_.reserve(n_terms);
+  for (uint32_t i = 0; i < n_terms; ++i) {
+    uint16_t len = 0;
+    std::string_view term;
+    if (!r.U16(len) || !r.Bytes(len, term)) return bad();
+    model.term_ids_.emplace(std::string(term), i);
+  }
+  model.idf_.resize(n_terms);
+  if (static_cast<uint64_t>(n_terms) * dims > r.remaining() / sizeof(float)) return bad();
+  model.projection_.resize(static_cast<std::size_t>(n_terms) * dims);
+  if (!r.Array(model.idf_.size(), model.idf_.data()) ||
+      !r.Array(model.projection_.size(), model.projection_.data()) || r.remaining() != 0) {
+    return bad();
+  }
+  return model;
 }
 
 }  // namespace studybot::ai

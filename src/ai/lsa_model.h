@@ -44,6 +44,11 @@ class LsaModel final : public Embedder {
 
   std::size_t vocabulary_size() const { return idf_.size(); }
 
+  // The whole model as bytes (checksummed), and back: kInvalidArgument for truncated, corrupt
+  // or foreign bytes. Load(Save()) embeds exactly as the original.
+  std::string Save() const;
+  static Result<LsaModel> Load(std::string_view bytes);
+
  private:
   LsaModel(search::Language language) : analyzer_(language) {}
 

@@ -81,5 +81,26 @@ TEST(LsaModelTest, TooLittleDataIsAnError) {
   EXPECT_FALSE(LsaModel::Train({"alpha beta", "gamma delta"}, {}).ok());  // no term in 2 chunks
 }
 
+TEST(LsaModelTest, SavedModelsLoadAndEmbedTheSame) {
+  LsaOptions o;
+  o.dimensions = 4;
+  auto model = LsaModel::Train(Corpus(), o);
+  ASSERT_TRUE(model.ok());
+  std::string bytes = model->Save();
+  auto loaded = LsaModel::Load(bytes);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded->id(), model->id());
+  EXPECT_EQ(loaded->vocabulary_size(), model->vocabulary_size());
+  EXPECT_EQ(loaded->Embed(std::string_view("a truck on the road")),
+            model->Embed(std::string_view("a truck on the road")));
+  // Truncated, flipped or foreign bytes are refused.
+  EXPECT_FALSE(LsaModel::Load(bytes.substr(0, bytes.size() / 2)).ok());
+  std::string flipped = bytes;
+  flipped[flipped.size() / 2] ^= 0x40;
+  EXPECT_FALSE(LsaModel::Load(flipped).ok());
+  EXPECT_FALSE(LsaModel::Load("").ok());
+  EXPECT_FALSE(LsaModel::Load(std::string(64, 'x')).ok());
+}
+
 }  // namespace
 }  // namespace studybot::ai

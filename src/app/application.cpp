@@ -292,8 +292,9 @@ Result<std::unique_ptr<Application>> Application::Create(const Config& config, L
   auto built = app->BuildAuth();
   if (!built.ok()) return built.error();
   app->BuildWebhooks();
-  auto knowledge = app->knowledge_.Build(config, *app->db_, *app->auth_.chatbot_service,
-                                         *app->auth_.audit, app->clock_, logger);
+  auto knowledge = app->knowledge_.Build(
+      config, *app->db_, *app->auth_.chatbot_service, *app->auth_.chatbots, *app->auth_.secrets,
+      *app->http_client_, *app->auth_.audit, app->clock_, logger);
   if (!knowledge.ok()) return knowledge.error();
   app->BuildScraping();
   app->RegisterRoutes();

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -12,7 +13,7 @@ std::optional<int64_t> KnowledgeParts::RestoreSnapshot(const std::string& path, 
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto position = index->Load(data, embedder->id());
+  auto position = index->Load(data);
   if (!position.ok()) {
     // A snapshot is only a cache of the database: rebuild from the database instead.
     logger.Warn("index snapshot not used", {{"path", path}, {"error", position.error().message}});
@@ -23,7 +24,7 @@ std::optional<int64_t> KnowledgeParts::RestoreSnapshot(const std::string& path, 
 
 void KnowledgeParts::WriteSnapshot(const std::string& path, int64_t position, Logger& logger) {
   std::string data;
-  index->Save(data, position, embedder->id());
+  index->Save(data, position);
   // Written aside, flushed, then renamed over the old one: a crash leaves one whole snapshot.
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -49,8 +50,9 @@ void KnowledgeParts::WriteSnapshot(const std::string& path, int64_t position, Lo
 }
 
 Status KnowledgeParts::Build(const Config& config, storage::Database& db,
-                             chatbots::ChatbotService& chatbots, auth::AuditLog& audit,
-                             const Clock& clock, Logger& logger) {
+                             chatbots::ChatbotService& chatbots, chatbots::ChatbotRepository& bots,
+                             chatbots::SecretStore& secrets, outbound::HttpClient& guarded_http,
+                             auth::AuditLog& audit, const Clock& clock, Logger& logger) {
   jobs::JobQueueOptions qo;
   qo.lease = config.knowledge.job_lease;
   queue = std::make_unique<jobs::JobQueue>(db, clock, qo);
@@ -58,34 +60,44 @@ Status KnowledgeParts::Build(const Config& config, storage::Database& db,
       *queue, logger,
       jobs::JobWorkerOptions{config.knowledge.job_threads, config.knowledge.job_poll_interval,
                              config.knowledge.job_lease});
-  ai::HashingEmbedder::Options eo;
-  eo.dimensions = config.knowledge.embedding_dimensions;
-  embedder = std::make_unique<ai::HashingEmbedder>(eo);
+  // The operator's OPENAI_BASE_URL may be a model server on this machine or network (Ollama,
+  // vLLM): the operator chose it, so any address goes. Chatbot admins' URLs use guarded_http.
+  operator_http = std::make_unique<outbound::CurlHttpClient>(
+      outbound::HttpClientOptions{outbound::AddressPolicy{true}});
+  ingest::ProviderDefaults defaults;
+  if (const char* key = std::getenv("OPENAI_API_KEY")) defaults.openai_api_key = key;
+  if (const char* url = std::getenv("OPENAI_BASE_URL")) defaults.openai_base_url = url;
+  embedder_store = std::make_unique<ingest::EmbedderStore>(db);
+  embedders = std::make_unique<ingest::EmbedderRegistry>(
+      *embedder_store,
+      [&secrets](const std::string& bot, const std::string& name) {
+        return secrets.Get(bot, name);
+      },
+      *operator_http, guarded_http, std::move(defaults));
   index = std::make_unique<search::HnswBm25Index>();
   documents = std::make_unique<ingest::DocumentRepository>(db);
-  follower = std::make_unique<ingest::IndexFollower>(*documents, *index, embedder->id(), logger,
+  follower = std::make_unique<ingest::IndexFollower>(*documents, *index, logger,
                                                      config.knowledge.index_poll_interval);
-  ingest::ChunkingOptions chunking;
-  chunking.size_tokens = config.knowledge.chunk_size_tokens;
-  chunking.overlap_tokens = config.knowledge.chunk_overlap_tokens;
-  auto valid = ingest::ValidateChunkingOptions(chunking);
-  if (!valid.ok()) return valid;
-  pipeline = std::make_unique<ingest::IngestPipeline>(*documents, *embedder, chunking,
-                                                      [f = follower.get()] { f->Poke(); });
+  auto wake = [w = worker.get(), f = follower.get()] {
+    w->Poke();
+    f->Poke();
+  };
+  reindex =
+      std::make_unique<ingest::ReindexJob>(bots, *documents, *embedder_store, *embedders, wake);
+  worker->Register(ingest::kReindexJob,
+                   [r = reindex.get()](jobs::JobContext& ctx) { return r->Run(ctx); });
+  pipeline = std::make_unique<ingest::IngestPipeline>(*documents, bots, *embedder_store, *embedders,
+                                                      *reindex, *queue, wake);
   worker->Register(ingest::kIngestJob,
                    [p = pipeline.get()](jobs::JobContext& ctx) { return p->Run(ctx); });
   service = std::make_unique<ingest::DocumentService>(*documents, *queue, chatbots, audit, clock,
-                                                      ingest::DocumentLimits{},
-                                                      [w = worker.get(), f = follower.get()] {
-                                                        w->Poke();
-                                                        f->Poke();
-                                                      });
-  search = std::make_unique<ingest::KnowledgeSearch>(*documents, *index, *embedder, chatbots);
-  crawl_feed = std::make_unique<ingest::CrawlFeed>(*documents, *queue, clock, logger,
-                                                   [w = worker.get(), f = follower.get()] {
-                                                     w->Poke();
-                                                     f->Poke();
-                                                   });
+                                                      ingest::DocumentLimits{}, wake);
+  search = std::make_unique<ingest::KnowledgeSearch>(*documents, *index, *embedder_store,
+                                                     *embedders, chatbots);
+  crawl_feed = std::make_unique<ingest::CrawlFeed>(*documents, *queue, clock, logger, wake);
+  watch = std::make_unique<ingest::KnowledgeWatch>(*queue, *embedder_store, *embedders, logger,
+                                                   [w = worker.get()] { w->Poke(); });
+  chatbots.SetKnowledgeObserver(watch.get());
   auto started = std::chrono::steady_clock::now();
   std::string snapshot = (std::filesystem::path(config.data_dir) / "index.snapshot").string();
   std::string how = "database";
@@ -100,7 +112,7 @@ Status KnowledgeParts::Build(const Config& config, storage::Database& db,
     restored.reset();
   }
   if (restored) {
-    follower->ResumeFrom(*restored);
+    follower->ResumeFrom(*restored, index->AllSettings());
     auto caught_up = follower->CatchUp();
     if (!caught_up.ok()) return caught_up;
     how = "snapshot";

@@ -6,18 +6,24 @@
 #include <memory>
 #include <optional>
 
-#include "ai/hashing_embedder.h"
+#include "chatbots/repository.h"
+#include "chatbots/secret_store.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "ingest/crawl_feed.h"
 #include "ingest/document_repository.h"
 #include "ingest/document_service.h"
+#include "ingest/embedder_registry.h"
+#include "ingest/embedder_store.h"
 #include "ingest/index_follower.h"
 #include "ingest/knowledge_search.h"
+#include "ingest/knowledge_watch.h"
 #include "ingest/pipeline.h"
+#include "ingest/reindex.h"
 #include "ingest/routes.h"
 #include "jobs/job_queue.h"
 #include "jobs/job_worker.h"
+#include "outbound/http_client.h"
 #include "search/hnsw_bm25_index.h"
 
 namespace studybot::app {
@@ -25,19 +31,26 @@ namespace studybot::app {
 struct KnowledgeParts {
   std::unique_ptr<jobs::JobQueue> queue;
   std::unique_ptr<jobs::JobWorker> worker;
-  std::unique_ptr<ai::HashingEmbedder> embedder;
+  std::unique_ptr<outbound::CurlHttpClient> operator_http;  // for OPENAI_BASE_URL
+  std::unique_ptr<ingest::EmbedderStore> embedder_store;
+  std::unique_ptr<ingest::EmbedderRegistry> embedders;
   std::unique_ptr<search::HnswBm25Index> index;
   std::unique_ptr<ingest::DocumentRepository> documents;
   std::unique_ptr<ingest::IndexFollower> follower;
+  std::unique_ptr<ingest::ReindexJob> reindex;
   std::unique_ptr<ingest::IngestPipeline> pipeline;
+  std::unique_ptr<ingest::KnowledgeWatch> watch;  // the chatbot service's KnowledgeObserver
   std::unique_ptr<ingest::DocumentService> service;
   std::unique_ptr<ingest::KnowledgeSearch> search;
   std::unique_ptr<ingest::CrawlFeed> crawl_feed;  // the scraping repository's page observer
   std::unique_ptr<ingest::KnowledgeRoutesDeps> routes;
 
   // Builds everything and loads the index from the database (the time to open it is logged).
+  // `guarded_http` calls provider URLs that chatbot admins set (the SSRF guard applies).
   Status Build(const Config& config, storage::Database& db, chatbots::ChatbotService& chatbots,
-               auth::AuditLog& audit, const Clock& clock, Logger& logger);
+               chatbots::ChatbotRepository& bots, chatbots::SecretStore& secrets,
+               outbound::HttpClient& guarded_http, auth::AuditLog& audit, const Clock& clock,
+               Logger& logger);
   void Start();
   void Stop();
 

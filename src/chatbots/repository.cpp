@@ -12,7 +12,8 @@ using storage::Value;
 
 constexpr const char* kColumns =
     "c.id, c.name, c.description, c.status, c.system_prompt, c.model, c.allowed_domains, "
-    "c.widget_settings, c.created_by, c.created_at, c.updated_at";
+    "c.widget_settings, c.created_by, c.created_at, c.updated_at, c.knowledge_settings, "
+    "c.embedder_id, c.embedder_target";
 
 std::string DomainsText(const std::vector<std::string>& domains) {
   boost::json::array a;
@@ -41,6 +42,10 @@ Chatbot FromRow(const storage::Row& r) {
   b.created_by = r.GetString(8);
   b.created_at = r.GetString(9);
   b.updated_at = r.GetString(10);
+  auto knowledge = boost::json::parse(r.GetString(11), ec);
+  if (!ec && knowledge.is_object()) b.knowledge = KnowledgeFromJson(knowledge.as_object());
+  b.embedder_id = r.GetString(12);
+  b.embedder_target = r.GetString(13);
   return b;
 }
 
@@ -49,13 +54,14 @@ Chatbot FromRow(const storage::Row& r) {
 Status ChatbotRepository::Insert(const Chatbot& b) {
   auto r = db_.Execute(
       "INSERT INTO chatbots (id, name, description, status, system_prompt, model, "
-      "allowed_domains, widget_settings, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, "
-      "?, ?, ?, ?, ?, ?, ?)",
+      "allowed_domains, widget_settings, created_by, created_at, updated_at, knowledge_settings, "
+      "language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {Value(b.id), Value(b.name), Value(b.description), Value(b.status), Value(b.system_prompt),
        Value(b.model), Value(DomainsText(b.allowed_domains)),
        Value(boost::json::serialize(b.widget)),
        b.created_by.empty() ? Value() : Value(b.created_by), Value(b.created_at),
-       Value(b.updated_at)});
+       Value(b.updated_at), Value(boost::json::serialize(KnowledgeJson(b.knowledge))),
+       Value(b.knowledge.language)});
   if (!r.ok()) return r.error();
   return OkStatus();
 }
@@ -118,10 +124,12 @@ Result<std::vector<Chatbot>> ChatbotRepository::List(int limit, const std::strin
 Status ChatbotRepository::Update(const Chatbot& b) {
   auto r = db_.Execute(
       "UPDATE chatbots SET name = ?, description = ?, status = ?, system_prompt = ?, model = ?, "
-      "allowed_domains = ?, widget_settings = ?, updated_at = ? WHERE id = ?",
+      "allowed_domains = ?, widget_settings = ?, updated_at = ?, knowledge_settings = ?, "
+      "language = ? WHERE id = ?",
       {Value(b.name), Value(b.description), Value(b.status), Value(b.system_prompt), Value(b.model),
        Value(DomainsText(b.allowed_domains)), Value(boost::json::serialize(b.widget)),
-       Value(b.updated_at), Value(b.id)});
+       Value(b.updated_at), Value(boost::json::serialize(KnowledgeJson(b.knowledge))),
+       Value(b.knowledge.language), Value(b.id)});
   if (!r.ok()) return r.error();
   if (r->affected_rows == 0) return Error::NotFound("no such chatbot");
   return OkStatus();

@@ -8,6 +8,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "chatbots/knowledge_settings.h"
 #include "core/result.h"
 #include "storage/database.h"
 
@@ -36,11 +37,17 @@ struct Chatbot {
   std::string model;
   std::vector<std::string> allowed_domains;  // normalised OriginPattern texts
   boost::json::object widget;
+  KnowledgeSettings knowledge;
+  // The embedder whose vectors search uses ("" before the first one), and the one a re-index is
+  // building ("" when none). Written by the re-index job only.
+  std::string embedder_id;
+  std::string embedder_target;
   std::string created_by;
   std::string created_at;
   std::string updated_at;
-  std::map<std::string, RateOverride> rate_limits;  // by scope
-  std::optional<std::vector<SecretInfo>> secrets;   // filled when shown one by one
+  std::map<std::string, RateOverride> rate_limits;      // by scope
+  std::optional<std::vector<SecretInfo>> secrets;       // filled when shown one by one
+  std::optional<boost::json::object> knowledge_status;  // likewise (KnowledgeObserver)
 };
 
 class ChatbotRepository {
@@ -52,7 +59,7 @@ class ChatbotRepository {
   // Keyset pagination by id. With `member` set, only chatbots that user is a member of.
   Result<std::vector<Chatbot>> List(int limit, const std::string& after,
                                     const std::optional<std::string>& member);
-  // Writes every mutable field; kNotFound when gone.
+  // Writes every mutable field (not the embedder ids); kNotFound when gone.
   Status Update(const Chatbot& bot);
   // Replaces the chatbot's rate limit overrides.
   Status SetRateLimits(const std::string& id, const std::map<std::string, RateOverride>& limits);

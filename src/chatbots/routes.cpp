@@ -27,6 +27,7 @@ ChatbotInput InputFrom(const boost::json::object& body) {
     in.allowed_domains = std::move(d);
   }
   if (auto* v = body.if_contains("widget")) in.widget = v->as_object();
+  if (auto* v = body.if_contains("knowledge")) in.knowledge = v->as_object();
   if (auto* v = body.if_contains("rate_limits")) {
     std::map<std::string, RateOverride> limits;
     for (const auto& kv : v->as_object()) {

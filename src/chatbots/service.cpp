@@ -46,6 +46,11 @@ Status Apply(const ChatbotInput& in, Chatbot& b) {
       b.widget[kv.key()] = kv.value();
   }
   if (in.rate_limits) b.rate_limits = *in.rate_limits;
+  if (in.knowledge) {
+    auto k = ApplyKnowledgePatch(b.knowledge, *in.knowledge);
+    if (!k.ok()) return k.error();
+    b.knowledge = std::move(k).value();
+  }
   return OkStatus();
 }
 
@@ -84,16 +89,19 @@ boost::json::object WidgetLook(const Chatbot& b) {
 }
 
 boost::json::object ChatbotJson(const Chatbot& b) {
-  return {{"id", b.id},
-          {"name", b.name},
-          {"description", b.description},
-          {"status", b.status},
-          {"allowed_domains", Strings(b.allowed_domains)},
-          {"widget", WidgetLook(b)},
-          {"rate_limits", RateLimitsJson(b)},
-          {"secrets", SecretsJson(b)},
-          {"created_at", b.created_at},
-          {"updated_at", b.updated_at}};
+  boost::json::object o{{"id", b.id},
+                        {"name", b.name},
+                        {"description", b.description},
+                        {"status", b.status},
+                        {"allowed_domains", Strings(b.allowed_domains)},
+                        {"widget", WidgetLook(b)},
+                        {"rate_limits", RateLimitsJson(b)},
+                        {"secrets", SecretsJson(b)},
+                        {"knowledge", KnowledgeJson(b.knowledge)},
+                        {"created_at", b.created_at},
+                        {"updated_at", b.updated_at}};
+  if (b.knowledge_status) o["knowledge_status"] = *b.knowledge_status;
+  return o;
 }
 
 void ChatbotService::Audit(const auth::Principal& who, const auth::ClientInfo& client,
@@ -136,6 +144,7 @@ Status ChatbotService::LoadSecrets(Chatbot& bot) {
   auto list = secrets_.List(bot.id);
   if (!list.ok()) return list.error();
   bot.secrets = std::move(list).value();
+  if (knowledge_ != nullptr) bot.knowledge_status = knowledge_->KnowledgeStatus(bot);
   return OkStatus();
 }
 
@@ -195,6 +204,10 @@ Result<Chatbot> ChatbotService::Create(const auth::Principal& who, const Chatbot
   if (!ins.ok()) return ins.error();
   auto extras = SaveExtras(b, in);
   if (!extras.ok()) return extras.error();
+  if (knowledge_ != nullptr) {
+    knowledge_->KnowledgeChanged(b, std::nullopt);
+    b.knowledge_status = knowledge_->KnowledgeStatus(b);
+  }
   Audit(who, client, "chatbot.create", b.id, {{"name", b.name}});
   return b;
 }
@@ -204,6 +217,7 @@ Result<Chatbot> ChatbotService::Update(const auth::Principal& who, const std::st
   auto current = Find(who, id);  // SaveExtras loads the secret hints
   if (!current.ok()) return current.error();
   Chatbot b = std::move(current).value();
+  const KnowledgeSettings before = b.knowledge;
   auto st = Apply(in, b);
   if (!st.ok()) return st.error();
   b.updated_at = FormatRfc3339Millis(clock_.Now());
@@ -211,6 +225,10 @@ Result<Chatbot> ChatbotService::Update(const auth::Principal& who, const std::st
   if (!up.ok()) return up.error();
   auto extras = SaveExtras(b, in);
   if (!extras.ok()) return extras.error();
+  if (knowledge_ != nullptr && (in.knowledge || in.secrets)) {
+    knowledge_->KnowledgeChanged(b, before);
+    b.knowledge_status = knowledge_->KnowledgeStatus(b);
+  }
   boost::json::array fields;
   for (const auto& [name, set] : {std::pair{"name", in.name.has_value()},
                                   std::pair{"description", in.description.has_value()},
@@ -218,6 +236,7 @@ Result<Chatbot> ChatbotService::Update(const auth::Principal& who, const std::st
                                   std::pair{"allowed_domains", in.allowed_domains.has_value()},
                                   std::pair{"widget", in.widget.has_value()},
                                   std::pair{"rate_limits", in.rate_limits.has_value()},
+                                  std::pair{"knowledge", in.knowledge.has_value()},
                                   std::pair{"secrets", in.secrets.has_value()}}) {
     if (set) fields.emplace_back(name);
   }

@@ -25,7 +25,8 @@ struct ChatbotInput {
   std::optional<std::string> description;
   std::optional<std::string> status;
   std::optional<std::vector<std::string>> allowed_domains;
-  std::optional<boost::json::object> widget;                       // merged into the current look
+  std::optional<boost::json::object> widget;     // merged into the current look
+  std::optional<boost::json::object> knowledge;  // merged into the current settings
   std::optional<std::map<std::string, RateOverride>> rate_limits;  // replaces the overrides
   // name -> value to set, or nullopt to remove.
   std::optional<std::map<std::string, std::optional<std::string>>> secrets;
@@ -40,6 +41,19 @@ struct ChatbotPage {
 struct WidgetConfig {
   boost::json::object body;
   std::string etag;
+};
+
+// What the knowledge feature does when a chatbot's knowledge settings change (re-index it), and
+// what it adds to the chatbot's JSON (its embedder and re-index progress). Set by Application.
+class KnowledgeObserver {
+ public:
+  virtual ~KnowledgeObserver() = default;
+  // After `bot` was stored; `before` is nullopt for a new chatbot. Failures are the observer's to
+  // log: the settings are stored either way and a later change or restart tries again.
+  virtual void KnowledgeChanged(const Chatbot& bot,
+                                const std::optional<KnowledgeSettings>& before) = 0;
+  // The chatbot's `knowledge_status` object.
+  virtual boost::json::object KnowledgeStatus(const Chatbot& bot) = 0;
 };
 
 class ChatbotService {
@@ -70,6 +84,9 @@ class ChatbotService {
   // kNotFound when absent, kPermissionDenied when `who` may not touch it.
   Status CheckAccess(const auth::Principal& who, const std::string& id);
 
+  // Set once, before serving. May be null.
+  void SetKnowledgeObserver(KnowledgeObserver* observer) { knowledge_ = observer; }
+
  private:
   void Audit(const auth::Principal& who, const auth::ClientInfo& client, const std::string& action,
              const std::string& id, boost::json::object summary);
@@ -86,6 +103,7 @@ class ChatbotService {
   auth::AuditLog& audit_;
   const Clock& clock_;
   EventSink* events_;  // may be null
+  KnowledgeObserver* knowledge_ = nullptr;
 };
 
 boost::json::object ChatbotJson(const Chatbot& bot);

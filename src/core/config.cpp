@@ -370,15 +370,6 @@ const std::vector<Setting>& Settings() {
       DurationSetting(
           "knowledge.snapshot_interval",
           [](auto& c) -> auto& { return c.knowledge.snapshot_interval; }),
-      IntSetting(
-          "knowledge.embedding_dimensions",
-          [](auto& c) -> auto& { return c.knowledge.embedding_dimensions; }, 16, 4096),
-      IntSetting(
-          "knowledge.chunk_size_tokens",
-          [](auto& c) -> auto& { return c.knowledge.chunk_size_tokens; }, 50, 4000),
-      IntSetting(
-          "knowledge.chunk_overlap_tokens",
-          [](auto& c) -> auto& { return c.knowledge.chunk_overlap_tokens; }, 0, 1000),
   };
   return kSettings;
 }

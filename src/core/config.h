@@ -169,11 +169,7 @@ struct KnowledgeConfig {
   // The built-in index is snapshotted to <data_dir>/index.snapshot this often (when it changed)
   // and at shutdown; a restart loads the snapshot and replays the change log after it.
   std::chrono::milliseconds snapshot_interval{60'000};
-  // The built-in embedder's vector length.
-  int embedding_dimensions = 384;
-  // Chunking defaults (tokens).
-  int chunk_size_tokens = 400;
-  int chunk_overlap_tokens = 60;
+  // Chunking, embedders and retrieval are per chatbot (chatbots/knowledge_settings.h).
 };
 
 struct Config {

@@ -1,5 +1,6 @@
 #include "ingest/document_repository.h"
 
+#include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -62,7 +63,12 @@ std::string Placeholders(std::size_t n) {
 
 constexpr const char* kIndexColumns =
     "c.id, c.chatbot_id, c.document_id, d.source, d.url, d.tags, d.title, c.heading_path, c.text, "
-    "e.vector, c.anchor, c.page";
+    "e.vector, c.anchor, c.page, b.language, b.embedder_id";
+// Chunks with their document, their chatbot and the vector of the chatbot's active embedder.
+constexpr const char* kIndexFrom =
+    " FROM chunks c JOIN documents d ON d.id = c.document_id JOIN chatbots b ON b.id = "
+    "c.chatbot_id LEFT JOIN embeddings e ON e.embedder = b.embedder_id AND e.content_hash = "
+    "c.content_hash ";
 
 ChunkForIndex IndexRowFrom(const storage::Row& r) {
   ChunkForIndex c;
@@ -78,6 +84,8 @@ ChunkForIndex IndexRowFrom(const storage::Row& r) {
   c.vector = r.GetString(9);
   c.anchor = r.GetString(10);
   c.page = r.GetInt(11);
+  c.language = r.GetString(12);
+  c.embedder = r.GetString(13);
   return c;
 }
 
@@ -293,80 +301,97 @@ Status DocumentRepository::CacheVector(const std::string& embedder, const std::s
 }
 
 Result<std::optional<ReplaceOutcome>> DocumentRepository::ReplaceChunks(
-    const Document& doc, const std::vector<ChunkRow>& chunks) {
-  return db_.InTransaction<std::optional<ReplaceOutcome>>(
-      [&](storage::Connection& c) -> Result<std::optional<ReplaceOutcome>> {
-        // The version check and the lock on the document row: a newer replace waits for us,
-        // or we see its version and leave the work to its job.
-        auto current =
-            c.Execute("UPDATE documents SET status = 'processing' WHERE id = ? AND version = ?",
-                      {Value(doc.id), Value(doc.version)});
-        if (!current.ok()) return current.error();
-        if (current->affected_rows != 1) return std::optional<ReplaceOutcome>();
+    const Document& doc, const std::vector<ChunkRow>& chunks,
+    const std::vector<std::string>& embedded_with) {
+  return db_.InTransaction<
+      std::optional<ReplaceOutcome>>([&](storage::Connection& c)
+                                         -> Result<std::optional<ReplaceOutcome>> {
+    // The version check and the lock on the document row: a newer replace waits for us,
+    // or we see its version and leave the work to its job.
+    auto current =
+        c.Execute("UPDATE documents SET status = 'processing' WHERE id = ? AND version = ?",
+                  {Value(doc.id), Value(doc.version)});
+    if (!current.ok()) return current.error();
+    if (current->affected_rows != 1) return std::optional<ReplaceOutcome>();
+    // A locking read on MySQL: an embedder switch (EmbedderStore::Switch) waits for this
+    // transaction, or this one sees the switch.
+    auto embedders = c.Query(
+        c.dialect() == storage::Dialect::kMysql
+            ? "SELECT embedder_id, embedder_target FROM chatbots WHERE id = ? LOCK IN SHARE MODE"
+            : "SELECT embedder_id, embedder_target FROM chatbots WHERE id = ?",
+        {Value(doc.chatbot_id)});
+    if (!embedders.ok()) return embedders.error();
+    if (embedders->empty()) return std::optional<ReplaceOutcome>();  // chatbot gone
+    for (std::size_t i = 0; i < 2; ++i) {
+      std::string e = embedders->rows[0].GetString(i);
+      if (!e.empty() &&
+          std::find(embedded_with.begin(), embedded_with.end(), e) == embedded_with.end()) {
+        return Error::Unavailable("the chatbot's embedder changed during ingestion; retrying");
+      }
+    }
 
-        auto existing =
-            c.Query("SELECT id, content_hash FROM chunks WHERE document_id = ?", {Value(doc.id)});
-        if (!existing.ok()) return existing.error();
-        std::unordered_map<std::string, int64_t> kept_ids;
-        for (const auto& r : existing->rows)
-          kept_ids.emplace(r.GetString(1), r.GetInt(0));
+    auto existing =
+        c.Query("SELECT id, content_hash FROM chunks WHERE document_id = ?", {Value(doc.id)});
+    if (!existing.ok()) return existing.error();
+    std::unordered_map<std::string, int64_t> kept_ids;
+    for (const auto& r : existing->rows)
+      kept_ids.emplace(r.GetString(1), r.GetInt(0));
 
-        ReplaceOutcome out;
-        std::unordered_set<std::string> wanted;
-        std::string now = NowText();
-        for (const auto& ch : chunks) {
-          if (!wanted.insert(ch.content_hash).second) {
-            ++out.duplicates;  // the same text twice in this document
-            continue;
-          }
-          auto it = kept_ids.find(ch.content_hash);
-          if (it != kept_ids.end()) {
-            auto up = c.Execute(
-                "UPDATE chunks SET position = ?, heading_path = ?, anchor = ?, page = ?, "
-                "token_count = ? WHERE id = ?",
-                {Value(ch.position), Value(StringsJson(ch.heading_path)), OrNull(ch.anchor),
-                 Value(ch.page), Value(ch.token_count), Value(it->second)});
-            if (!up.ok()) return up.error();
-            auto logged = LogChange(c, doc.chatbot_id, it->second);
-            if (!logged.ok()) return logged.error();
-            ++out.kept;
-            continue;
-          }
-          auto elsewhere =
-              c.Query("SELECT id FROM chunks WHERE chatbot_id = ? AND content_hash = ?",
-                      {Value(doc.chatbot_id), Value(ch.content_hash)});
-          if (!elsewhere.ok()) return elsewhere.error();
-          if (!elsewhere->empty()) {
-            ++out.duplicates;
-            continue;
-          }
-          auto ins = c.Execute(
-              "INSERT INTO chunks (chatbot_id, document_id, position, text, heading_path, anchor, "
-              "page, token_count, content_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-              {Value(doc.chatbot_id), Value(doc.id), Value(ch.position), Value(ch.text),
-               Value(StringsJson(ch.heading_path)), OrNull(ch.anchor), Value(ch.page),
-               Value(ch.token_count), Value(ch.content_hash), Value(now)});
-          if (!ins.ok()) return ins.error();
-          auto logged = LogChange(c, doc.chatbot_id, ins->last_insert_id);
-          if (!logged.ok()) return logged.error();
-          ++out.added;
-        }
-        for (const auto& [hash, id] : kept_ids) {
-          if (wanted.count(hash)) continue;
-          auto del = c.Execute("DELETE FROM chunks WHERE id = ?", {Value(id)});
-          if (!del.ok()) return del.error();
-          auto logged = LogChange(c, doc.chatbot_id, id);
-          if (!logged.ok()) return logged.error();
-          ++out.removed;
-        }
-        out.stored = out.added + out.kept;
-        auto ready = c.Execute(
-            "UPDATE documents SET status = 'ready', error = NULL, chunk_count = ? WHERE id = ? "
-            "AND version = ?",
-            {Value(out.stored), Value(doc.id), Value(doc.version)});
-        if (!ready.ok()) return ready.error();
-        return std::optional<ReplaceOutcome>(out);
-      });
+    ReplaceOutcome out;
+    std::unordered_set<std::string> wanted;
+    std::string now = NowText();
+    for (const auto& ch : chunks) {
+      if (!wanted.insert(ch.content_hash).second) {
+        ++out.duplicates;  // the same text twice in this document
+        continue;
+      }
+      auto it = kept_ids.find(ch.content_hash);
+      if (it != kept_ids.end()) {
+        auto up = c.Execute(
+            "UPDATE chunks SET position = ?, heading_path = ?, anchor = ?, page = ?, "
+            "token_count = ? WHERE id = ?",
+            {Value(ch.position), Value(StringsJson(ch.heading_path)), OrNull(ch.anchor),
+             Value(ch.page), Value(ch.token_count), Value(it->second)});
+        if (!up.ok()) return up.error();
+        auto logged = LogChange(c, doc.chatbot_id, it->second);
+        if (!logged.ok()) return logged.error();
+        ++out.kept;
+        continue;
+      }
+      auto elsewhere = c.Query("SELECT id FROM chunks WHERE chatbot_id = ? AND content_hash = ?",
+                               {Value(doc.chatbot_id), Value(ch.content_hash)});
+      if (!elsewhere.ok()) return elsewhere.error();
+      if (!elsewhere->empty()) {
+        ++out.duplicates;
+        continue;
+      }
+      auto ins = c.Execute(
+          "INSERT INTO chunks (chatbot_id, document_id, position, text, heading_path, anchor, "
+          "page, token_count, content_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {Value(doc.chatbot_id), Value(doc.id), Value(ch.position), Value(ch.text),
+           Value(StringsJson(ch.heading_path)), OrNull(ch.anchor), Value(ch.page),
+           Value(ch.token_count), Value(ch.content_hash), Value(now)});
+      if (!ins.ok()) return ins.error();
+      auto logged = LogChange(c, doc.chatbot_id, ins->last_insert_id);
+      if (!logged.ok()) return logged.error();
+      ++out.added;
+    }
+    for (const auto& [hash, id] : kept_ids) {
+      if (wanted.count(hash)) continue;
+      auto del = c.Execute("DELETE FROM chunks WHERE id = ?", {Value(id)});
+      if (!del.ok()) return del.error();
+      auto logged = LogChange(c, doc.chatbot_id, id);
+      if (!logged.ok()) return logged.error();
+      ++out.removed;
+    }
+    out.stored = out.added + out.kept;
+    auto ready = c.Execute(
+        "UPDATE documents SET status = 'ready', error = NULL, chunk_count = ? WHERE id = ? "
+        "AND version = ?",
+        {Value(out.stored), Value(doc.id), Value(doc.version)});
+    if (!ready.ok()) return ready.error();
+    return std::optional<ReplaceOutcome>(out);
+  });
 }
 
 Result<std::vector<DocumentRepository::Change>> DocumentRepository::ChangesAfter(int64_t seq,
@@ -393,16 +418,13 @@ Status DocumentRepository::LogChatbotDropped(const std::string& chatbot_id) {
 }
 
 Result<std::vector<ChunkForIndex>> DocumentRepository::ChunksForIndex(
-    const std::vector<int64_t>& ids, const std::string& embedder) {
+    const std::vector<int64_t>& ids) {
   std::vector<ChunkForIndex> out;
   if (ids.empty()) return out;
-  std::vector<Value> params{Value(embedder)};
+  std::vector<Value> params;
   for (int64_t id : ids)
     params.emplace_back(id);
-  auto rows = db_.Query(std::string("SELECT ") + kIndexColumns +
-                            " FROM chunks c JOIN documents d ON d.id = c.document_id LEFT JOIN "
-                            "embeddings e ON e.embedder = ? AND e.content_hash = c.content_hash "
-                            "WHERE c.id IN (" +
+  auto rows = db_.Query(std::string("SELECT ") + kIndexColumns + kIndexFrom + "WHERE c.id IN (" +
                             Placeholders(ids.size()) + ")",
                         params);
   if (!rows.ok()) return rows.error();
@@ -411,18 +433,35 @@ Result<std::vector<ChunkForIndex>> DocumentRepository::ChunksForIndex(
   return out;
 }
 
-Result<std::vector<ChunkForIndex>> DocumentRepository::AllChunksForIndex(
-    int64_t after_id, int limit, const std::string& embedder) {
-  auto rows = db_.Query(std::string("SELECT ") + kIndexColumns +
-                            " FROM chunks c JOIN documents d ON d.id = c.document_id LEFT JOIN "
-                            "embeddings e ON e.embedder = ? AND e.content_hash = c.content_hash "
-                            "WHERE c.id > ? ORDER BY c.id LIMIT ?",
-                        {Value(embedder), Value(after_id), Value(static_cast<int64_t>(limit))});
+Result<std::vector<ChunkForIndex>> DocumentRepository::ChatbotChunksForIndex(
+    const std::string& chatbot_id, int64_t after_id, int limit) {
+  auto rows = db_.Query(std::string("SELECT ") + kIndexColumns + kIndexFrom +
+                            "WHERE c.chatbot_id = ? AND c.id > ? ORDER BY c.id LIMIT ?",
+                        {Value(chatbot_id), Value(after_id), Value(static_cast<int64_t>(limit))});
   if (!rows.ok()) return rows.error();
   std::vector<ChunkForIndex> out;
   for (const auto& r : rows->rows)
     out.push_back(IndexRowFrom(r));
   return out;
+}
+
+Result<std::vector<ChatbotIndexRow>> DocumentRepository::ChatbotIndexRows() {
+  auto rows = db_.Query("SELECT id, language, embedder_id FROM chatbots ORDER BY id");
+  if (!rows.ok()) return rows.error();
+  std::vector<ChatbotIndexRow> out;
+  for (const auto& r : rows->rows)
+    out.push_back({r.GetString(0), r.GetString(1), r.GetString(2)});
+  return out;
+}
+
+Result<std::optional<ChatbotIndexRow>> DocumentRepository::ChatbotIndexRowOf(
+    const std::string& id) {
+  auto rows = db_.Query("SELECT id, language, embedder_id FROM chatbots WHERE id = ?", {Value(id)});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::optional<ChatbotIndexRow>();
+  const auto& r = rows->rows[0];
+  return std::optional<ChatbotIndexRow>(
+      ChatbotIndexRow{r.GetString(0), r.GetString(1), r.GetString(2)});
 }
 
 }  // namespace studybot::ingest

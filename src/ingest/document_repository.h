@@ -82,6 +82,15 @@ struct ChunkForIndex {
   std::string vector;  // float32 little-endian bytes; "" when not embedded yet
   std::string anchor;
   int64_t page = 0;
+  std::string language;  // the chatbot's (en, fr, auto)
+  std::string embedder;  // the chatbot's active embedder, whose vector this is ("" for none)
+};
+
+// How a chatbot's chunks are to be indexed, as the database says.
+struct ChatbotIndexRow {
+  std::string id;
+  std::string language;
+  std::string embedder;
 };
 
 struct ReplaceOutcome {
@@ -130,26 +139,32 @@ class DocumentRepository {
   // Makes `chunks` the chunks of `version` of the document, in one transaction: unchanged texts
   // keep their rows (and ids), others are added or removed; a chunk whose text another document
   // of the chatbot already has is not stored again. Marks the document ready. nullopt when the
-  // document is gone or at another version (a newer job will do it).
-  Result<std::optional<ReplaceOutcome>> ReplaceChunks(const Document& doc,
-                                                      const std::vector<ChunkRow>& chunks);
+  // document is gone or at another version (a newer job will do it). `embedded_with` are the
+  // embedders whose vectors the chunks have: kUnavailable (retry) when the chatbot's active or
+  // target embedder is not among them (a re-index started meanwhile).
+  Result<std::optional<ReplaceOutcome>> ReplaceChunks(
+      const Document& doc, const std::vector<ChunkRow>& chunks,
+      const std::vector<std::string>& embedded_with);
 
   // The change log.
   struct Change {
     int64_t seq = 0;
     std::string chatbot_id;
-    int64_t chunk_id = 0;  // 0: the whole chatbot is gone
+    int64_t chunk_id = 0;  // 0: the whole chatbot is gone; -1: reload it (kReloadChatbot)
   };
   Result<std::vector<Change>> ChangesAfter(int64_t seq, int limit);
   Result<int64_t> LastChangeSeq();
   // Logs that every chunk of the chatbot is gone (it is being deleted).
   Status LogChatbotDropped(const std::string& chatbot_id);
-  // Chunks by id with what the index needs, vectors of `embedder`; missing ids are absent.
-  Result<std::vector<ChunkForIndex>> ChunksForIndex(const std::vector<int64_t>& ids,
-                                                    const std::string& embedder);
-  // Every chunk of every chatbot, in id order, `limit` at a time after `after_id`.
-  Result<std::vector<ChunkForIndex>> AllChunksForIndex(int64_t after_id, int limit,
-                                                       const std::string& embedder);
+  // Chunks by id with what the index needs and the vector of their chatbot's active embedder
+  // (none while it has none); missing ids are absent.
+  Result<std::vector<ChunkForIndex>> ChunksForIndex(const std::vector<int64_t>& ids);
+  // A chatbot's chunks likewise, in id order, `limit` at a time after `after_id`.
+  Result<std::vector<ChunkForIndex>> ChatbotChunksForIndex(const std::string& chatbot_id,
+                                                           int64_t after_id, int limit);
+  // Every chatbot's, and one chatbot's (nullopt when it is gone).
+  Result<std::vector<ChatbotIndexRow>> ChatbotIndexRows();
+  Result<std::optional<ChatbotIndexRow>> ChatbotIndexRowOf(const std::string& chatbot_id);
 
  private:
   storage::Database& db_;

@@ -3,6 +3,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "ingest/embedder_store.h"
 #include "ingest/pipeline.h"
 
 namespace studybot::ingest {
@@ -31,24 +32,29 @@ search::IndexedChunk ToIndexed(const ChunkForIndex& c) {
   return out;
 }
 
+namespace {
+
+search::ChatbotIndexSettings SettingsFrom(const std::string& language,
+                                          const std::string& embedder) {
+  search::ChatbotIndexSettings s;
+  auto parsed = search::ParseLanguage(language);
+  if (parsed.ok()) s.language = *parsed;
+  s.embedder = embedder;
+  return s;
+}
+
+}  // namespace
+
 Status IndexFollower::LoadAll() {
   std::lock_guard lock(apply_mu_);
   // The position is taken first: changes committed while loading are applied again after.
   auto last = docs_.LastChangeSeq();
   if (!last.ok()) return last.error();
-  int64_t after = 0;
-  for (;;) {
-    auto rows = docs_.AllChunksForIndex(after, kBatch, embedder_id_);
-    if (!rows.ok()) return rows.error();
-    if (rows->empty()) break;
-    std::map<std::string, std::vector<search::IndexedChunk>> by_bot;
-    for (const auto& r : *rows)
-      by_bot[r.chatbot_id].push_back(ToIndexed(r));
-    for (auto& [bot, chunks] : by_bot) {
-      auto up = index_.Upsert(bot, chunks);
-      if (!up.ok()) return up;
-    }
-    after = rows->back().id;
+  auto bots = docs_.ChatbotIndexRows();
+  if (!bots.ok()) return bots.error();
+  for (const auto& bot : *bots) {
+    auto loaded = Load(bot.id, SettingsFrom(bot.language, bot.embedder));
+    if (!loaded.ok()) return loaded;
   }
   position_ = *last;
   gaps_.clear();
@@ -56,12 +62,60 @@ Status IndexFollower::LoadAll() {
   return OkStatus();
 }
 
+Status IndexFollower::Load(const std::string& chatbot_id,
+                           const search::ChatbotIndexSettings& settings) {
+  // The chatbot's embedder (or language) may change while its chunks are read: a page then
+  // carries other settings, the half-built index is dropped (ReplaceChatbot swaps nothing when
+  // the pager fails) and the load starts over with the new settings.
+  search::ChatbotIndexSettings current = settings;
+  for (int attempt = 0;; ++attempt) {
+    std::optional<search::ChatbotIndexSettings> moved;
+    auto replaced = index_.ReplaceChatbot(
+        chatbot_id, current, [&](int64_t after) -> Result<std::vector<search::IndexedChunk>> {
+          auto rows = docs_.ChatbotChunksForIndex(chatbot_id, after, kBatch);
+          if (!rows.ok()) return rows.error();
+          std::vector<search::IndexedChunk> out;
+          out.reserve(rows->size());
+          for (const auto& r : *rows) {
+            auto theirs = SettingsFrom(r.language, r.embedder);
+            if (!(theirs == current)) {
+              moved = theirs;
+              return Error::Conflict("the chatbot's index settings changed while loading");
+            }
+            out.push_back(ToIndexed(r));
+          }
+          return out;
+        });
+    if (replaced.ok()) {
+      known_[chatbot_id] = current;
+      return OkStatus();
+    }
+    if (!moved || attempt == 3) return replaced;
+    current = *moved;
+  }
+}
+
+Status IndexFollower::Reload(const std::string& chatbot_id) {
+  auto row = docs_.ChatbotIndexRowOf(chatbot_id);
+  if (!row.ok()) return row.error();
+  if (!row->has_value()) {
+    known_.erase(chatbot_id);
+    return index_.DropChatbot(chatbot_id);
+  }
+  return Load(chatbot_id, SettingsFrom((*row)->language, (*row)->embedder));
+}
+
 Status IndexFollower::Apply(const std::vector<int64_t>& ids, const std::string& chatbot_id) {
-  auto rows = docs_.ChunksForIndex(ids, embedder_id_);
+  auto rows = docs_.ChunksForIndex(ids);
   if (!rows.ok()) return rows.error();
   std::vector<search::IndexedChunk> present;
   std::unordered_set<int64_t> seen;
   for (const auto& r : *rows) {
+    // A chatbot this index has not loaded with its language and embedder yet (new, or changed
+    // under us before its reload arrives): load it whole, which covers these changes.
+    auto want = SettingsFrom(r.language, r.embedder);
+    auto known = known_.find(chatbot_id);
+    if (known == known_.end() || !(known->second == want)) return Load(chatbot_id, want);
     seen.insert(r.id);
     present.push_back(ToIndexed(r));
   }
@@ -84,19 +138,37 @@ Status IndexFollower::CatchUp() {
     auto changes = docs_.ChangesAfter(from, kBatch);
     if (!changes.ok()) return changes.error();
     if (changes->empty()) return OkStatus();
-    // Group by chatbot, keeping each chunk once; a chatbot drop applies to what came before it.
+    // Group by chatbot, keeping each chunk once; a chatbot drop applies to what came before it,
+    // and a reload (which reads the chatbot's current state) covers the whole batch.
     std::map<std::string, std::vector<int64_t>> by_bot;
     std::map<std::string, std::set<int64_t>> queued;
+    std::set<std::string> reload;
     for (const auto& c : *changes) {
       if (c.chunk_id == 0) {
         by_bot.erase(c.chatbot_id);
         queued.erase(c.chatbot_id);
+        reload.erase(c.chatbot_id);
+        known_.erase(c.chatbot_id);
         auto dropped = index_.DropChatbot(c.chatbot_id);
         if (!dropped.ok()) return dropped;
         continue;
       }
+      if (c.chunk_id == kReloadChatbot) {
+        by_bot.erase(c.chatbot_id);
+        queued.erase(c.chatbot_id);
+        reload.insert(c.chatbot_id);
+        continue;
+      }
+      if (reload.count(c.chatbot_id)) continue;
       if (queued[c.chatbot_id].insert(c.chunk_id).second)
         by_bot[c.chatbot_id].push_back(c.chunk_id);
+    }
+    for (const auto& bot : reload) {
+      auto reloaded = Reload(bot);
+      if (reloaded.ok()) continue;
+      if (reloaded.error().code == ErrorCode::kUnavailable) return reloaded;
+      logger_.Error("index reload skipped",
+                    {{"chatbot", bot}, {"error", reloaded.error().message}});
     }
     for (const auto& [bot, ids] : by_bot) {
       auto applied = Apply(ids, bot);
@@ -132,8 +204,10 @@ Status IndexFollower::CatchUp() {
   }
 }
 
-void IndexFollower::ResumeFrom(int64_t position) {
+void IndexFollower::ResumeFrom(int64_t position,
+                               std::map<std::string, search::ChatbotIndexSettings> held) {
   std::lock_guard lock(apply_mu_);
+  known_ = std::move(held);
   position_ = position;
   checkpointed_ = position;
   gaps_.clear();

@@ -1,7 +1,9 @@
 // IndexFollower: keeps a ChunkIndex equal to what the database holds. At start it loads every
-// chunk (with its vector of the embedder in use); then it follows the index_changes log: each
-// change names a chunk whose row is read again (present: upserted; absent: removed), so applying
-// a change twice, or out of order, converges on the same index.
+// chatbot's chunks (with the vectors of the chatbot's active embedder, in its language); then it
+// follows the index_changes log: each change names a chunk whose row is read again (present:
+// upserted; absent: removed), so applying a change twice, or out of order, converges on the same
+// index. A reload (chunk -1: the chatbot's embedder or language changed) rebuilds the chatbot's
+// index aside and swaps it in; a drop (chunk 0) forgets it.
 //
 // On MySQL, sequence numbers can become visible out of order (a transaction that took seq 10
 // commits after one that took 11), so the follower keeps its position at the first gap and reads
@@ -29,19 +31,16 @@ inline constexpr std::chrono::seconds kGapPatience{10};
 
 class IndexFollower {
  public:
-  IndexFollower(DocumentRepository& docs, search::ChunkIndex& index, std::string embedder_id,
-                Logger& logger, std::chrono::milliseconds poll = std::chrono::milliseconds(1000))
-      : docs_(docs),
-        index_(index),
-        embedder_id_(std::move(embedder_id)),
-        logger_(logger),
-        poll_(poll) {}
+  IndexFollower(DocumentRepository& docs, search::ChunkIndex& index, Logger& logger,
+                std::chrono::milliseconds poll = std::chrono::milliseconds(1000))
+      : docs_(docs), index_(index), logger_(logger), poll_(poll) {}
   ~IndexFollower() { Stop(); }
 
   // Loads everything the database holds.
   Status LoadAll();
-  // Starts following from `position` (the index was restored from a snapshot of it).
-  void ResumeFrom(int64_t position);
+  // Starts following from `position` (the index was restored from a snapshot of it, holding
+  // these chatbots with these settings).
+  void ResumeFrom(int64_t position, std::map<std::string, search::ChatbotIndexSettings> held);
   // Called by the loop, with the index quiescent (no change being applied), at most every
   // `every` and only when the position moved; also once from Stop(). For snapshots.
   void SetCheckpoint(std::function<void(int64_t position)> checkpoint,
@@ -57,11 +56,13 @@ class IndexFollower {
   int64_t position() const { return position_.load(); }
 
  private:
+  // REQUIRES: apply_mu_ for the three.
   Status Apply(const std::vector<int64_t>& ids, const std::string& chatbot_id);
+  Status Load(const std::string& chatbot_id, const search::ChatbotIndexSettings& settings);
+  Status Reload(const std::string& chatbot_id);
 
   DocumentRepository& docs_;
   search::ChunkIndex& index_;
-  const std::string embedder_id_;
   Logger& logger_;
   const std::chrono::milliseconds poll_;
 
@@ -69,6 +70,9 @@ class IndexFollower {
   std::atomic<int64_t> position_{0};
   // seq -> when first seen missing. REQUIRES: apply_mu_
   std::map<int64_t, std::chrono::steady_clock::time_point> gaps_;
+  // The settings (language, embedder) each loaded chatbot's index was built with.
+  // REQUIRES: apply_mu_
+  std::map<std::string, search::ChatbotIndexSettings> known_;
 
   std::function<void(int64_t)> checkpoint_;
   std::chrono::milliseconds checkpoint_every_{60'000};

@@ -15,6 +15,9 @@ class RecordingIndex final : public search::ChunkIndex {
  public:
   std::string refuse;
   std::map<std::string, std::set<int64_t>> held;
+  std::map<std::string, search::Language> languages;
+  std::map<std::string, search::ChatbotIndexSettings> settings_of;
+  int replaced = 0;
 
   Status Upsert(const std::string& bot, const std::vector<search::IndexedChunk>& chunks) override {
     if (bot == refuse) return Error::InvalidArgument("refused");
@@ -30,6 +33,29 @@ class RecordingIndex final : public search::ChunkIndex {
   Status DropChatbot(const std::string& bot) override {
     held.erase(bot);
     return OkStatus();
+  }
+  Status ReplaceChatbot(const std::string& bot, const search::ChatbotIndexSettings& settings,
+                        const search::ChunkPager& pager) override {
+    if (bot == refuse) return Error::InvalidArgument("refused");
+    std::set<int64_t> fresh;
+    for (int64_t after = 0;;) {
+      auto page = pager(after);
+      if (!page.ok()) return page.error();
+      if (page->empty()) break;
+      for (const auto& c : *page)
+        fresh.insert(c.id);
+      after = page->back().id;
+    }
+    held[bot] = std::move(fresh);
+    languages[bot] = settings.language;
+    settings_of[bot] = settings;
+    ++replaced;
+    return OkStatus();
+  }
+  std::optional<search::ChatbotIndexSettings> SettingsOf(const std::string& bot) override {
+    auto it = settings_of.find(bot);
+    if (it == settings_of.end()) return std::nullopt;
+    return it->second;
   }
   Result<std::vector<search::Hit>> Search(const search::IndexQuery&) override {
     return std::vector<search::Hit>();
@@ -75,7 +101,7 @@ class IndexFollowerTest : public ::testing::Test {
 TEST_F(IndexFollowerTest, FollowsTheLogAndOneRefusedChangeDoesNotStallTheOthers) {
   DocumentRepository docs(*db_);
   RecordingIndex index;
-  IndexFollower follower(docs, index, "hashing-v1/384", logger_);
+  IndexFollower follower(docs, index, logger_);
   ASSERT_TRUE(follower.LoadAll().ok());
   AddChunk("b1", "h1");
   AddChunk("b2", "h2");
@@ -100,6 +126,42 @@ TEST_F(IndexFollowerTest, FollowsTheLogAndOneRefusedChangeDoesNotStallTheOthers)
                   .ok());
   ASSERT_TRUE(follower.CatchUp().ok());
   EXPECT_FALSE(index.held.count("b1"));
+}
+
+TEST_F(IndexFollowerTest, AReloadRebuildsTheChatbotInItsLanguage) {
+  DocumentRepository docs(*db_);
+  RecordingIndex index;
+  ASSERT_TRUE(db_->Write("UPDATE chatbots SET language = 'fr' WHERE id = 'b1'").ok());
+  AddChunk("b1", "h1");
+  AddChunk("b1", "h2");
+  IndexFollower follower(docs, index, logger_);
+  ASSERT_TRUE(follower.LoadAll().ok());
+  EXPECT_EQ(index.languages["b1"], search::Language::kFrench);
+  EXPECT_EQ(index.languages["b2"], search::Language::kAuto);
+  EXPECT_EQ(index.held["b1"].size(), 2u);
+  int before = index.replaced;
+  // The language changes and a reload (chunk -1) is logged: b1 is rebuilt, b2 left alone.
+  ASSERT_TRUE(db_->Write("UPDATE chatbots SET language = 'en' WHERE id = 'b1'").ok());
+  ASSERT_TRUE(db_->Write("INSERT INTO index_changes (chatbot_id, chunk_id, created_at) VALUES "
+                         "('b1', -1, 'now')")
+                  .ok());
+  AddChunk("b1", "h3");  // after the reload in the same batch: covered by it
+  ASSERT_TRUE(follower.CatchUp().ok());
+  EXPECT_EQ(index.replaced, before + 1);
+  EXPECT_EQ(index.languages["b1"], search::Language::kEnglish);
+  EXPECT_EQ(index.held["b1"].size(), 3u);
+  // A language changed without a reload is noticed with the next change of the chatbot.
+  ASSERT_TRUE(db_->Write("UPDATE chatbots SET language = 'fr' WHERE id = 'b1'").ok());
+  AddChunk("b1", "h4");
+  ASSERT_TRUE(follower.CatchUp().ok());
+  EXPECT_EQ(index.languages["b1"], search::Language::kFrench);
+  EXPECT_EQ(index.held["b1"].size(), 4u);
+  // A reload of a chatbot that is gone drops it.
+  ASSERT_TRUE(db_->Write("INSERT INTO index_changes (chatbot_id, chunk_id, created_at) VALUES "
+                         "('gone', -1, 'now')")
+                  .ok());
+  ASSERT_TRUE(follower.CatchUp().ok());
+  EXPECT_FALSE(index.held.count("gone"));
 }
 
 }  // namespace

@@ -81,45 +81,71 @@ std::string MakeSnippet(std::string_view text,
   return out;
 }
 
-Result<std::vector<SearchResult>> KnowledgeSearch::Search(const auth::Principal& who,
-                                                          const std::string& chatbot_id,
-                                                          const SearchInput& in) {
+Result<SearchOutcome> KnowledgeSearch::Search(const auth::Principal& who,
+                                              const std::string& chatbot_id,
+                                              const SearchInput& in) {
   auto bot = chatbots_.Find(who, chatbot_id);
   if (!bot.ok()) return bot.error();
-  return SearchChatbot(chatbot_id, in);
+  return SearchChatbot(*bot, in);
 }
 
-Result<std::vector<SearchResult>> KnowledgeSearch::SearchChatbot(const std::string& chatbot_id,
-                                                                 const SearchInput& in) {
+Result<SearchOutcome> KnowledgeSearch::SearchChatbot(const chatbots::Chatbot& bot,
+                                                     const SearchInput& in) {
+  const auto& settings = bot.knowledge.retrieval;
+  SearchOutcome outcome;
+  outcome.mode = in.mode.value_or(settings.mode == "keyword" ? search::SearchMode::kKeyword
+                                  : settings.mode == "dense" ? search::SearchMode::kDense
+                                                             : search::SearchMode::kHybrid);
   search::IndexQuery q;
-  q.chatbot_id = chatbot_id;
+  q.chatbot_id = bot.id;
   q.text = in.query;
-  q.top_k = in.top_k;
-  q.candidate_depth = std::max(kCandidateDepth, in.top_k);
-  q.mode = in.mode;
+  q.top_k = in.top_k.value_or(static_cast<std::size_t>(settings.top_k));
+  q.candidate_depth = std::max(kCandidateDepth, q.top_k);
+  q.mode = outcome.mode;
   q.filter = in.filter;
-  if (in.mode != search::SearchMode::kKeyword) {
-    auto vectors = embedder_.Embed({in.query});
-    if (!vectors.ok()) return vectors.error();
-    q.vector = std::move((*vectors)[0]);
+  // The query is embedded by the embedder whose vectors this process's index holds for the
+  // chatbot: right after a switch, until the index has followed it, that is the previous one.
+  auto held = index_.SettingsOf(bot.id);
+  std::string embedder_id = held ? held->embedder : "";
+  if (q.mode != search::SearchMode::kKeyword && !embedder_id.empty()) {
+    auto state = store_.State(bot.id);
+    if (!state.ok()) return state.error();
+    if (!state->has_value()) return Error::NotFound("no such chatbot");
+    const auto& settings =
+        embedder_id == (*state)->active ? (*state)->active_settings : bot.knowledge.embedder;
+    auto embedder = registry_.Get(bot.id, embedder_id, settings);
+    if (!embedder.ok()) return embedder.error();
+    if (*embedder) {
+      auto vectors = (*embedder)->Embed({in.query});
+      if (!vectors.ok()) return vectors.error();
+      q.vector = std::move((*vectors)[0]);
+      outcome.embedder = (*embedder)->id();
+    }
   }
+  if (q.vector.empty() && q.mode == search::SearchMode::kDense) return outcome;
   auto hits = index_.Search(q);
   if (!hits.ok()) return hits.error();
+  double threshold = in.score_threshold.value_or(settings.score_threshold);
+  bool by_cosine = !q.vector.empty();
+  auto relevance = [&](const search::Hit& h) {
+    return by_cosine ? h.dense_score : h.keyword_score;
+  };
   std::vector<int64_t> ids;
   for (const auto& h : *hits) {
-    if (h.score >= in.score_threshold) ids.push_back(h.chunk_id);
+    if (relevance(h) >= threshold) ids.push_back(h.chunk_id);
   }
-  auto rows = docs_.ChunksForIndex(ids, "");
+  auto rows = docs_.ChunksForIndex(ids);
   if (!rows.ok()) return rows.error();
   std::unordered_map<int64_t, const ChunkForIndex*> by_id;
   for (const auto& r : *rows)
     by_id[r.id] = &r;
-  auto terms = analyzer_.QueryTerms(in.query);
+  auto language = search::ParseLanguage(bot.knowledge.language);
+  const search::Analyzer analyzer(language.ok() ? *language : search::Language::kAuto);
+  auto terms = analyzer.QueryTerms(in.query);
   std::unordered_set<std::string> term_set(terms.begin(), terms.end());
-  std::vector<SearchResult> out;
   for (const auto& h : *hits) {
     auto it = by_id.find(h.chunk_id);
-    if (it == by_id.end() || h.score < in.score_threshold) continue;  // deleted meanwhile
+    if (it == by_id.end() || relevance(h) < threshold) continue;  // deleted meanwhile
     const ChunkForIndex& c = *it->second;
     SearchResult r;
     r.chunk_id = c.id;
@@ -130,13 +156,15 @@ Result<std::vector<SearchResult>> KnowledgeSearch::SearchChatbot(const std::stri
     r.heading_path = c.heading_path;
     r.page = c.page;
     r.text = c.text;
-    r.snippet = MakeSnippet(c.text, analyzer_.MatchSpans(c.text, term_set));
+    r.snippet = MakeSnippet(c.text, analyzer.MatchSpans(c.text, term_set));
     r.score = h.score;
     r.keyword_rank = h.keyword_rank;
     r.dense_rank = h.dense_rank;
-    out.push_back(std::move(r));
+    r.keyword_score = h.keyword_score;
+    r.dense_score = h.dense_score;
+    outcome.results.push_back(std::move(r));
   }
-  return out;
+  return outcome;
 }
 
 }  // namespace studybot::ingest

@@ -1,17 +1,12 @@
 #include "ingest/pipeline.h"
 
 #include <cstring>
-#include <unordered_map>
 
 #include "core/crypto.h"
 #include "ingest/parsers.h"
 
 namespace studybot::ingest {
 namespace {
-
-// Chunks embedded per provider call: large enough to amortise a request, small enough to show
-// progress and renew the lease often.
-constexpr std::size_t kEmbedBatch = 64;
 
 const char* MediaTypeOf(const std::string& format) {
   if (format == "markdown") return "text/markdown";
@@ -82,14 +77,23 @@ Status IngestPipeline::Run(jobs::JobContext& ctx) {
 }
 
 Status IngestPipeline::Ingest(jobs::JobContext& ctx, Document& doc, const std::string& body) {
+  auto bot = bots_.FindById(doc.chatbot_id);
+  if (!bot.ok()) return bot.error();
+  if (!bot->has_value()) return OkStatus();  // the chatbot is being deleted
+  auto state = store_.State(doc.chatbot_id);
+  if (!state.ok()) return state.error();
+  if (!state->has_value()) return OkStatus();
+  const auto& knowledge = (*bot)->knowledge;
+
   (void)docs_.SetStatus(doc.id, doc.version, "processing", "");
   auto parsed = ParseDocument(MediaTypeOf(doc.format), body);
   if (!parsed.ok()) return parsed.error();
   if (parsed->title.empty()) parsed->title = doc.title;
-  auto chunks = ChunkDocument(*parsed, chunking_);
+  ChunkingOptions chunking{knowledge.chunking.size_tokens, knowledge.chunking.overlap_tokens};
+  auto chunks = ChunkDocument(*parsed, chunking);
 
   std::vector<ChunkRow> rows;
-  std::vector<std::string> texts;
+  std::vector<ChunkToEmbed> to_embed;
   rows.reserve(chunks.size());
   for (const auto& c : chunks) {
     ChunkRow r;
@@ -99,42 +103,31 @@ Status IngestPipeline::Ingest(jobs::JobContext& ctx, Document& doc, const std::s
     r.anchor = c.anchor;
     r.page = c.page;
     r.token_count = c.token_count;
-    texts.push_back(EmbeddedText(c));
-    r.content_hash = Sha256Hex(texts.back());
+    std::string text = EmbeddedText(c);
+    r.content_hash = Sha256Hex(text);
+    to_embed.push_back({0, r.content_hash, std::move(text)});
     rows.push_back(std::move(r));
   }
 
-  // Embed what the cache does not have, once per distinct text.
-  std::vector<std::string> hashes;
-  std::unordered_map<std::string, std::size_t> first_of;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (first_of.emplace(rows[i].content_hash, i).second) hashes.push_back(rows[i].content_hash);
-  }
-  auto cached = docs_.CachedVectors(embedder_.id(), hashes);
-  if (!cached.ok()) return cached.error();
-  std::vector<std::size_t> missing;
-  for (std::size_t i = 0; i < hashes.size(); ++i) {
-    if ((*cached)[i].empty()) missing.push_back(i);
-  }
-  std::size_t embedded = 0;
-  for (std::size_t start = 0; start < missing.size(); start += kEmbedBatch) {
-    if (ctx.lost()) return Error::Unavailable("the ingestion job was interrupted");
-    std::vector<std::string> batch;
-    for (std::size_t j = start; j < std::min(missing.size(), start + kEmbedBatch); ++j)
-      batch.push_back(texts[first_of[hashes[missing[j]]]]);
-    auto vectors = embedder_.Embed(batch);
-    if (!vectors.ok()) return vectors.error();
-    for (std::size_t j = 0; j < batch.size(); ++j) {
-      auto stored =
-          docs_.CacheVector(embedder_.id(), hashes[missing[start + j]], PackVector((*vectors)[j]));
-      if (!stored.ok()) return stored;
-    }
-    embedded += batch.size();
-    ctx.SetProgress(
-        {{"chunks", rows.size()}, {"embedded", embedded}, {"to_embed", missing.size()}});
+  // Embedded by the active embedder and, while a re-index runs, by its target too, so that the
+  // switch finds every chunk ready. Cached texts are not embedded again.
+  std::vector<std::string> embedded_with;
+  const auto& st = **state;
+  for (const auto& [id, settings] :
+       {std::pair{st.active, st.active_settings}, std::pair{st.target, knowledge.embedder}}) {
+    if (id.empty()) continue;
+    auto embedder = registry_.Get(doc.chatbot_id, id, settings);
+    if (!embedder.ok()) return embedder.error();
+    auto done = EmbedIntoCache(
+        docs_, **embedder, to_embed, [&ctx] { return ctx.lost(); },
+        [&](std::size_t n) {
+          ctx.SetProgress({{"chunks", rows.size()}, {"embedder", id}, {"embedded", n}});
+        });
+    if (!done.ok()) return done;
+    embedded_with.push_back(id);
   }
 
-  auto outcome = docs_.ReplaceChunks(doc, rows);
+  auto outcome = docs_.ReplaceChunks(doc, rows, embedded_with);
   if (!outcome.ok()) return outcome.error();
   if (!outcome->has_value()) return OkStatus();  // replaced meanwhile
   const auto& o = **outcome;
@@ -142,8 +135,9 @@ Status IngestPipeline::Ingest(jobs::JobContext& ctx, Document& doc, const std::s
                    {"added", o.added},
                    {"kept", o.kept},
                    {"removed", o.removed},
-                   {"duplicates", o.duplicates},
-                   {"embedded", embedded}});
+                   {"duplicates", o.duplicates}});
+  auto due = reindex_.TrainingDue(**bot, st);
+  if (due.ok() && *due) (void)queue_.Enqueue(ReindexJobFor(doc.chatbot_id, false));
   if (on_stored_) on_stored_();
   return OkStatus();
 }

@@ -12,9 +12,12 @@
 
 #include <functional>
 
-#include "ai/embedder.h"
+#include "chatbots/repository.h"
 #include "ingest/chunker.h"
 #include "ingest/document_repository.h"
+#include "ingest/embedder_registry.h"
+#include "ingest/reindex.h"
+#include "jobs/job_queue.h"
 #include "jobs/job_worker.h"
 
 namespace studybot::ingest {
@@ -26,11 +29,20 @@ jobs::JobSpec IngestJobFor(const Document& doc);
 
 class IngestPipeline {
  public:
-  // `embedder` for every chatbot (per-chatbot embedders come with the knowledge settings).
-  // `on_stored` is called after chunks were committed (to wake the local index follower).
-  IngestPipeline(DocumentRepository& docs, ai::Embedder& embedder, ChunkingOptions chunking,
+  // The chatbot's knowledge settings give the chunking; its active embedder and, during a
+  // re-index, its target embedder embed the chunks. After chunks were committed, a chatbot on the
+  // learned embedder whose training is due gets a re-index job, and `on_stored` is called (to wake
+  // the local index follower and workers).
+  IngestPipeline(DocumentRepository& docs, chatbots::ChatbotRepository& bots, EmbedderStore& store,
+                 EmbedderRegistry& registry, ReindexJob& reindex, jobs::JobQueue& queue,
                  std::function<void()> on_stored = {})
-      : docs_(docs), embedder_(embedder), chunking_(chunking), on_stored_(std::move(on_stored)) {}
+      : docs_(docs),
+        bots_(bots),
+        store_(store),
+        registry_(registry),
+        reindex_(reindex),
+        queue_(queue),
+        on_stored_(std::move(on_stored)) {}
 
   // The JobWorker handler of kIngestJob.
   Status Run(jobs::JobContext& ctx);
@@ -39,8 +51,11 @@ class IngestPipeline {
   Status Ingest(jobs::JobContext& ctx, Document& doc, const std::string& body);
 
   DocumentRepository& docs_;
-  ai::Embedder& embedder_;
-  const ChunkingOptions chunking_;
+  chatbots::ChatbotRepository& bots_;
+  EmbedderStore& store_;
+  EmbedderRegistry& registry_;
+  ReindexJob& reindex_;
+  jobs::JobQueue& queue_;
   std::function<void()> on_stored_;
 };
 

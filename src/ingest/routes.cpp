@@ -30,8 +30,9 @@ SearchInput SearchFrom(const boost::json::object& body) {
   in.query = std::string(body.at("query").as_string());
   if (auto* v = body.if_contains("top_k")) in.top_k = static_cast<std::size_t>(v->as_int64());
   if (auto* v = body.if_contains("mode")) {
-    if (v->as_string() == "keyword") in.mode = search::SearchMode::kKeyword;
-    if (v->as_string() == "dense") in.mode = search::SearchMode::kDense;
+    in.mode = v->as_string() == "keyword" ? search::SearchMode::kKeyword
+              : v->as_string() == "dense" ? search::SearchMode::kDense
+                                          : search::SearchMode::kHybrid;
   }
   if (auto* v = body.if_contains("score_threshold")) in.score_threshold = v->to_number<double>();
   if (auto* f = body.if_contains("filters")) {
@@ -66,7 +67,8 @@ boost::json::object ResultJson(const SearchResult& r) {
           {"page", r.page ? boost::json::value(r.page) : boost::json::value(nullptr)},
           {"snippet", r.snippet},
           {"score", r.score},
-          {"ranks", std::move(ranks)}};
+          {"ranks", std::move(ranks)},
+          {"scores", {{"keyword", r.keyword_score}, {"dense", r.dense_score}}}};
 }
 
 Response Accepted(const Document& d) {
@@ -179,22 +181,31 @@ void RegisterKnowledgeRoutes(http::Router& router, const KnowledgeRoutesDeps& de
                    });
              });
 
-  router.Add(http::Method::post, "/api/chatbots/:id/search",
-             [d](RequestContext& ctx) -> asio::awaitable<Response> {
-               std::string id(ctx.Param("id"));
-               return auth::AdminCallWithBody(
-                   d->guard, d->workers, d->validator, ctx, "search_request",
-                   [d, id](const Principal& p) { return d->documents.CheckAccess(p, id); },
-                   [d, id](const Principal& p, const boost::json::object& body) {
-                     return d->search.Search(p, id, SearchFrom(body));
-                   },
-                   [](const std::vector<SearchResult>& results) {
-                     boost::json::array items;
-                     for (const auto& r : results)
-                       items.push_back(ResultJson(r));
-                     return http::JsonResponse(http::Status::ok, {{"results", std::move(items)}});
-                   });
-             });
+  router.Add(
+      http::Method::post, "/api/chatbots/:id/search",
+      [d](RequestContext& ctx) -> asio::awaitable<Response> {
+        std::string id(ctx.Param("id"));
+        return auth::AdminCallWithBody(
+            d->guard, d->workers, d->validator, ctx, "search_request",
+            [d, id](const Principal& p) { return d->documents.CheckAccess(p, id); },
+            [d, id](const Principal& p, const boost::json::object& body) {
+              return d->search.Search(p, id, SearchFrom(body));
+            },
+            [](const SearchOutcome& outcome) {
+              boost::json::array items;
+              for (const auto& r : outcome.results)
+                items.push_back(ResultJson(r));
+              const char* mode = outcome.mode == search::SearchMode::kKeyword ? "keyword"
+                                 : outcome.mode == search::SearchMode::kDense ? "dense"
+                                                                              : "hybrid";
+              return http::JsonResponse(
+                  http::Status::ok,
+                  {{"results", std::move(items)},
+                   {"mode", mode},
+                   {"embedder", outcome.embedder.empty() ? boost::json::value(nullptr)
+                                                         : boost::json::value(outcome.embedder)}});
+            });
+      });
 }
 
 }  // namespace studybot::ingest

@@ -8,10 +8,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
+#include "search/analyzer.h"
 
 namespace studybot::search {
 
@@ -52,10 +55,25 @@ struct IndexQuery {
 
 struct Hit {
   int64_t chunk_id = 0;
-  double score = 0;      // the fused (RRF) score in hybrid mode; BM25 or cosine otherwise
-  int keyword_rank = 0;  // 1-based rank in the keyword candidates, 0 when absent
-  int dense_rank = 0;    // likewise for the dense candidates
+  double score = 0;          // the fused (RRF) score in hybrid mode; BM25 or cosine otherwise
+  int keyword_rank = 0;      // 1-based rank in the keyword candidates, 0 when absent
+  int dense_rank = 0;        // likewise for the dense candidates
+  double keyword_score = 0;  // BM25 when among the keyword candidates, else 0
+  // Cosine similarity to the query vector, whenever there is one and the chunk has a vector
+  // (computed for every hit, not only the dense candidates), else 0.
+  double dense_score = 0;
 };
+
+// How a chatbot's chunks are indexed.
+struct ChatbotIndexSettings {
+  Language language = Language::kAuto;  // of the BM25 analyzer
+  std::string embedder;                 // whose vectors the chunks carry; "" for none
+  bool operator==(const ChatbotIndexSettings&) const = default;
+};
+
+// The chunks of one chatbot, page by page: the page after chunk id `after_id` (ascending ids),
+// empty at the end.
+using ChunkPager = std::function<Result<std::vector<IndexedChunk>>(int64_t after_id)>;
 
 class ChunkIndex {
  public:
@@ -67,6 +85,14 @@ class ChunkIndex {
   virtual Status Remove(const std::string& chatbot_id, const std::vector<int64_t>& ids) = 0;
   // Forgets everything of the chatbot.
   virtual Status DropChatbot(const std::string& chatbot_id) = 0;
+  // Rebuilds the chatbot's index with `settings` from `pager` (its new vectors, its new
+  // language), aside, and swaps it in at once: searches answer from the old one until then. A
+  // chatbot first seen by Upsert is indexed with default settings.
+  virtual Status ReplaceChatbot(const std::string& chatbot_id, const ChatbotIndexSettings& settings,
+                                const ChunkPager& pager) = 0;
+  // What the chatbot's index was last built with (ReplaceChatbot); nullopt when unknown. A
+  // search's query vector must come from settings.embedder.
+  virtual std::optional<ChatbotIndexSettings> SettingsOf(const std::string& chatbot_id) = 0;
   // Best hits first, at most top_k. kUnavailable when the index cannot answer (Qdrant down).
   virtual Result<std::vector<Hit>> Search(const IndexQuery& query) = 0;
 };

@@ -120,6 +120,12 @@ bool DenseIndex::IsValidQuery(std::span<const float> query) const {
   return query.size() == dims && std::isfinite(dot_(query.data(), query.data(), dims));
 }
 
+std::optional<float> DenseIndex::Similarity(int64_t id, std::span<const float> query) const {
+  auto it = slot_of_.find(id);
+  if (it == slot_of_.end() || !IsValidQuery(query)) return std::nullopt;
+  return Score(query.data(), it->second);
+}
+
 float DenseIndex::Score(const float* query, uint32_t slot) const {
   // The graph ranks by hnswlib's distance 1 - dot and reports 1 - distance; rounding the same way
   // here gives a point the same score whichever path found it.

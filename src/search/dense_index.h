@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -107,6 +108,9 @@ class DenseIndex {
   bool Remove(int64_t id);
 
   bool Contains(int64_t id) const { return slot_of_.contains(id); }
+  // The similarity of a stored vector to `query` (as Search scores it); nullopt when `id` is
+  // absent or the query unusable.
+  std::optional<float> Similarity(int64_t id, std::span<const float> query) const;
 
   // Live points.
   std::size_t size() const { return slot_of_.size(); }

@@ -11,7 +11,7 @@ namespace studybot::search {
 namespace {
 
 constexpr uint32_t kSnapshotMagic = 0x58494253;  // "SBIX"
-constexpr uint32_t kSnapshotVersion = 1;
+constexpr uint32_t kSnapshotVersion = 2;         // 2: per-chatbot language and embedder
 
 void PutString(std::string& out, std::string_view s) {
   PutU32(out, static_cast<uint32_t>(s.size()));
@@ -34,7 +34,7 @@ std::shared_ptr<HnswBm25Index::Shard> HnswBm25Index::Get(const std::string& chat
   auto it = shards_.find(chatbot_id);
   if (it != shards_.end()) return it->second;
   if (!create) return nullptr;
-  auto shard = std::make_shared<Shard>(options_.bm25);
+  auto shard = std::make_shared<Shard>(options_.bm25, ChatbotIndexSettings{});
   shards_.emplace(chatbot_id, shard);
   return shard;
 }
@@ -55,42 +55,69 @@ bool HnswBm25Index::Accepts(const Meta& m, const ChunkFilter& f) {
 Status HnswBm25Index::Upsert(const std::string& chatbot_id,
                              const std::vector<IndexedChunk>& chunks) {
   if (chunks.empty()) return OkStatus();
+  auto shard = Get(chatbot_id, true);
   // Analysis (the costly part) happens before the lock: searches are not held up by it.
   std::vector<std::vector<std::string>> terms;
   terms.reserve(chunks.size());
   for (const auto& c : chunks)
-    terms.push_back(analyzer_.Terms(c.keyword_text));
-  auto shard = Get(chatbot_id, true);
+    terms.push_back(shard->analyzer.Terms(c.keyword_text));
   std::unique_lock lock(shard->mu);
+  return Apply(*shard, chunks, terms);
+}
+
+Status HnswBm25Index::Apply(Shard& shard, const std::vector<IndexedChunk>& chunks,
+                            const std::vector<std::vector<std::string>>& terms) const {
   for (std::size_t i = 0; i < chunks.size(); ++i) {
     const auto& c = chunks[i];
-    auto added = shard->bm25.Add(c.id, terms[i]);
+    auto added = shard.bm25.Add(c.id, terms[i]);
     if (!added.ok()) return added;
     // A zero vector (a text of stop words only) has no direction: keyword search only.
     bool usable = !c.vector.empty() &&
                   std::any_of(c.vector.begin(), c.vector.end(), [](float x) { return x != 0.f; });
     Meta m{c.document_id, c.source, c.url, c.tags, usable};
     if (usable) {
-      if (!shard->dense) {
+      if (!shard.dense) {
         DenseIndexOptions o;
         o.dimensions = static_cast<int>(c.vector.size());
         o.m = options_.hnsw_m;
         o.ef_construction = options_.hnsw_ef_construction;
         o.ef_search = options_.hnsw_ef_search;
-        shard->dense = std::make_unique<DenseIndex>(o);
+        shard.dense = std::make_unique<DenseIndex>(o);
       }
-      if (static_cast<int>(c.vector.size()) != shard->dense->options().dimensions) {
+      if (static_cast<int>(c.vector.size()) != shard.dense->options().dimensions) {
         return Error::InvalidArgument("a vector of " + std::to_string(c.vector.size()) +
                                       " dimensions in an index of " +
-                                      std::to_string(shard->dense->options().dimensions));
+                                      std::to_string(shard.dense->options().dimensions));
       }
-      auto up = shard->dense->Upsert(c.id, c.vector);
+      auto up = shard.dense->Upsert(c.id, c.vector);
       if (!up.ok()) return up;
-    } else if (shard->dense) {
-      shard->dense->Remove(c.id);
+    } else if (shard.dense) {
+      shard.dense->Remove(c.id);
     }
-    shard->meta[c.id] = std::move(m);
+    shard.meta[c.id] = std::move(m);
   }
+  return OkStatus();
+}
+
+Status HnswBm25Index::ReplaceChatbot(const std::string& chatbot_id,
+                                     const ChatbotIndexSettings& settings,
+                                     const ChunkPager& pager) {
+  // Built aside without any lock (nobody else sees it), swapped in at once.
+  auto fresh = std::make_shared<Shard>(options_.bm25, settings);
+  for (int64_t after = 0;;) {
+    auto page = pager(after);
+    if (!page.ok()) return page.error();
+    if (page->empty()) break;
+    std::vector<std::vector<std::string>> terms;
+    terms.reserve(page->size());
+    for (const auto& c : *page)
+      terms.push_back(fresh->analyzer.Terms(c.keyword_text));
+    auto applied = Apply(*fresh, *page, terms);
+    if (!applied.ok()) return applied;
+    after = page->back().id;
+  }
+  std::lock_guard lock(mu_);
+  shards_[chatbot_id] = std::move(fresh);
   return OkStatus();
 }
 
@@ -125,7 +152,7 @@ Result<std::vector<Hit>> HnswBm25Index::Search(const IndexQuery& q) {
   bool keyword = q.mode != SearchMode::kDense;
   bool dense = q.mode != SearchMode::kKeyword && !q.vector.empty();
   std::vector<std::string> terms;
-  if (keyword) terms = analyzer_.QueryTerms(q.text);
+  if (keyword) terms = shard->analyzer.QueryTerms(q.text);
   std::size_t depth = std::max(q.candidate_depth, q.top_k);
 
   std::shared_lock lock(shard->mu);
@@ -145,27 +172,50 @@ Result<std::vector<Hit>> HnswBm25Index::Search(const IndexQuery& q) {
     bool zero = std::all_of(q.vector.begin(), q.vector.end(), [](float x) { return x == 0.f; });
     if (!zero) by_dense = shard->dense->Search(q.vector, depth, accept);
   }
-  lock.unlock();
-
-  if (q.mode == SearchMode::kHybrid) return FuseRrf(by_keyword, by_dense, q.top_k);
-  const auto& only = q.mode == SearchMode::kKeyword ? by_keyword : by_dense;
   std::vector<Hit> hits;
-  for (std::size_t i = 0; i < only.size() && hits.size() < q.top_k; ++i) {
-    Hit h;
-    h.chunk_id = only[i].first;
-    h.score = only[i].second;
-    (q.mode == SearchMode::kKeyword ? h.keyword_rank : h.dense_rank) = static_cast<int>(i + 1);
-    hits.push_back(h);
+  if (q.mode == SearchMode::kHybrid) {
+    hits = FuseRrf(by_keyword, by_dense, q.top_k);
+  } else {
+    const auto& only = q.mode == SearchMode::kKeyword ? by_keyword : by_dense;
+    for (std::size_t i = 0; i < only.size() && hits.size() < q.top_k; ++i) {
+      Hit h;
+      h.chunk_id = only[i].first;
+      h.score = only[i].second;
+      (q.mode == SearchMode::kKeyword ? h.keyword_rank : h.dense_rank) = static_cast<int>(i + 1);
+      hits.push_back(h);
+    }
+  }
+  // Both relevance scores of every hit, for thresholds and for showing why it ranked.
+  for (auto& h : hits) {
+    if (h.keyword_rank > 0) h.keyword_score = by_keyword[h.keyword_rank - 1].second;
+    if (h.dense_rank > 0) {
+      h.dense_score = by_dense[h.dense_rank - 1].second;
+    } else if (dense && shard->dense) {
+      h.dense_score = shard->dense->Similarity(h.chunk_id, q.vector).value_or(0.f);
+    }
   }
   return hits;
 }
 
-void HnswBm25Index::Save(std::string& out, int64_t position, const std::string& embedder_id) {
+std::optional<ChatbotIndexSettings> HnswBm25Index::SettingsOf(const std::string& chatbot_id) {
+  auto shard = Get(chatbot_id, false);
+  if (!shard) return std::nullopt;
+  return shard->settings;
+}
+
+std::map<std::string, ChatbotIndexSettings> HnswBm25Index::AllSettings() {
+  std::lock_guard lock(mu_);
+  std::map<std::string, ChatbotIndexSettings> out;
+  for (const auto& [bot, shard] : shards_)
+    out.emplace(bot, shard->settings);
+  return out;
+}
+
+void HnswBm25Index::Save(std::string& out, int64_t position) {
   std::size_t start = out.size();
   PutU32(out, kSnapshotMagic);
   PutU32(out, kSnapshotVersion);
   PutU64(out, static_cast<uint64_t>(position));
-  PutString(out, embedder_id);
   std::vector<std::pair<std::string, std::shared_ptr<Shard>>> shards;
   {
     std::lock_guard lock(mu_);
@@ -175,6 +225,8 @@ void HnswBm25Index::Save(std::string& out, int64_t position, const std::string& 
   for (const auto& [bot, shard] : shards) {
     std::shared_lock lock(shard->mu);
     PutString(out, bot);
+    PutU8(out, static_cast<uint8_t>(shard->settings.language));
+    PutString(out, shard->settings.embedder);
     PutU32(out, static_cast<uint32_t>(shard->meta.size()));
     for (const auto& [id, m] : shard->meta) {
       PutU64(out, static_cast<uint64_t>(id));
@@ -202,7 +254,7 @@ void HnswBm25Index::Save(std::string& out, int64_t position, const std::string& 
   PutU32(out, Crc32(std::string_view(out).substr(start)));
 }
 
-Result<int64_t> HnswBm25Index::Load(std::string_view data, const std::string& embedder_id) {
+Result<int64_t> HnswBm25Index::Load(std::string_view data) {
   auto bad = [](const std::string& why) {
     return Error::InvalidArgument("index snapshot: " + why);
   };
@@ -214,17 +266,22 @@ Result<int64_t> HnswBm25Index::Load(std::string_view data, const std::string& em
   SnapshotReader r(body);
   uint32_t magic = 0, version = 0, count = 0;
   uint64_t position = 0;
-  std::string embedder;
   if (!r.U32(magic) || magic != kSnapshotMagic) return bad("not a snapshot");
   if (!r.U32(version) || version != kSnapshotVersion) return bad("unknown version");
-  if (!r.U64(position) || !GetString(r, embedder) || !r.U32(count)) return bad("truncated");
-  if (embedder != embedder_id) return bad("made with another embedder (" + embedder + ")");
+  if (!r.U64(position) || !r.U32(count)) return bad("truncated");
   std::map<std::string, std::shared_ptr<Shard>> loaded;
   for (uint32_t i = 0; i < count; ++i) {
     std::string bot;
     uint32_t metas = 0;
-    if (!GetString(r, bot) || !r.U32(metas)) return bad("truncated");
-    auto shard = std::make_shared<Shard>(options_.bm25);
+    uint8_t language = 0;
+    ChatbotIndexSettings settings;
+    if (!GetString(r, bot) || !r.U8(language) || !GetString(r, settings.embedder) ||
+        !r.U32(metas)) {
+      return bad("truncated");
+    }
+    if (language > static_cast<uint8_t>(Language::kAuto)) return bad("bad language");
+    settings.language = static_cast<Language>(language);
+    auto shard = std::make_shared<Shard>(options_.bm25, std::move(settings));
     for (uint32_t j = 0; j < metas; ++j) {
       uint64_t id = 0;
       uint32_t ntags = 0;

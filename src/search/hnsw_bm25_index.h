@@ -27,29 +27,32 @@ struct HnswBm25Options {
   int hnsw_m = 16;
   int hnsw_ef_construction = 200;
   int hnsw_ef_search = 64;
-  Language language = Language::kAuto;
 };
 
 class HnswBm25Index final : public ChunkIndex {
  public:
-  explicit HnswBm25Index(HnswBm25Options options = {})
-      : options_(options), analyzer_(options.language) {}
+  explicit HnswBm25Index(HnswBm25Options options = {}) : options_(options) {}
 
   Status Upsert(const std::string& chatbot_id, const std::vector<IndexedChunk>& chunks) override;
   Status Remove(const std::string& chatbot_id, const std::vector<int64_t>& ids) override;
   Status DropChatbot(const std::string& chatbot_id) override;
+  Status ReplaceChatbot(const std::string& chatbot_id, const ChatbotIndexSettings& settings,
+                        const ChunkPager& pager) override;
   Result<std::vector<Hit>> Search(const IndexQuery& query) override;
 
   // Chunks held for the chatbot (for tests and /metrics).
   std::size_t Size(const std::string& chatbot_id);
+  std::optional<ChatbotIndexSettings> SettingsOf(const std::string& chatbot_id) override;
+  // Every chatbot held and its settings.
+  std::map<std::string, ChatbotIndexSettings> AllSettings();
 
-  // Snapshots: every chatbot's index in one checksummed blob, with the change-log `position` it
-  // reflects and the embedder whose vectors it holds. Save appends; searches go on meanwhile,
-  // changes wait. Load replaces the whole contents and returns the position; kInvalidArgument
-  // (leaving the index as it was) for a truncated, corrupt or foreign snapshot, or one of
-  // another embedder.
-  void Save(std::string& out, int64_t position, const std::string& embedder_id);
-  Result<int64_t> Load(std::string_view data, const std::string& embedder_id);
+  // Snapshots: every chatbot's index (its language, BM25, vectors and filter fields) in one
+  // checksummed blob, with the change-log `position` it reflects. Save appends; searches go on
+  // meanwhile, changes wait. Load replaces the whole contents and returns the position;
+  // kInvalidArgument (leaving the index as it was) for a truncated, corrupt, foreign or older
+  // snapshot.
+  void Save(std::string& out, int64_t position);
+  Result<int64_t> Load(std::string_view data);
 
  private:
   struct Meta {
@@ -61,17 +64,23 @@ class HnswBm25Index final : public ChunkIndex {
   };
   struct Shard {
     std::shared_mutex mu;
+    const ChatbotIndexSettings settings;  // immutable: used without the lock
+    const Analyzer analyzer;
     Bm25Index bm25;
     std::unique_ptr<DenseIndex> dense;  // created with the first vector (its dimensions)
     std::unordered_map<int64_t, Meta> meta;
-    explicit Shard(Bm25Params p) : bm25(p) {}
+    Shard(Bm25Params p, ChatbotIndexSettings s)
+        : settings(std::move(s)), analyzer(settings.language), bm25(p) {}
   };
 
   std::shared_ptr<Shard> Get(const std::string& chatbot_id, bool create);
+  // Adds chunks to a shard (REQUIRES: its lock held, or the shard not shared yet); `terms` are
+  // their analyzed keyword texts.
+  Status Apply(Shard& shard, const std::vector<IndexedChunk>& chunks,
+               const std::vector<std::vector<std::string>>& terms) const;
   static bool Accepts(const Meta& m, const ChunkFilter& f);
 
   const HnswBm25Options options_;
-  const Analyzer analyzer_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Shard>> shards_;  // REQUIRES: mu_
 };
