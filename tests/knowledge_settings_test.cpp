@@ -69,7 +69,8 @@ TEST_P(KnowledgeSettingsTest, SettingsAreValidatedShownAndKeptOnBadInput) {
   EXPECT_EQ(k.at("language"), "auto");
   EXPECT_EQ(k.at("embedder").at("provider"), "builtin");
   EXPECT_EQ(k.at("embedder").at("model"), "learned");
-  EXPECT_EQ(k.at("embedder").at("dimensions"), 384);
+  EXPECT_EQ(k.at("embedder").at("dimensions"), 160);
+  EXPECT_EQ(k.at("retrieval").at("fusion"), "convex");
   EXPECT_TRUE(fresh.at("knowledge_status").at("embedder").is_null());
 
   // A patch changes what it names and keeps the rest.
@@ -170,6 +171,14 @@ TEST_P(KnowledgeSettingsTest, TheLearnedEmbedderTrainsOnceThereIsContentAndSearc
   auto old =
       server_->app().database().Query("SELECT COUNT(*) FROM embedder_models WHERE id = ?", {model});
   EXPECT_EQ(old->rows[0].GetInt(0), 0);
+  // An admin can ask for a re-index now: the model learns from every chunk.
+  auto asked = api_->Post("/api/chatbots/" + bot_ + "/reindex", nullptr, root_);
+  ASSERT_EQ(asked.status, 202u) << asked.raw.body();
+  EXPECT_EQ(WaitReindexed(), "succeeded");
+  std::string other = api_->SignInBotAdmin(
+      root_,
+      std::string(api_->Post("/api/chatbots", {{"name", "Other"}}, root_).at("id").as_string()));
+  EXPECT_EQ(api_->Post("/api/chatbots/" + bot_ + "/reindex", nullptr, other).status, 403u);
   (void)one;
 }
 
@@ -216,7 +225,7 @@ TEST_P(KnowledgeSettingsTest, SwitchingToAProviderKeepsTheOldVectorsUntilTheNewO
   EXPECT_FALSE(dense.at("results").as_array().empty());
   // Every chunk was embedded by the provider: the fake saw each text.
   auto chunks = server_->app().database().Query(
-      "SELECT COUNT(*) FROM chunks c LEFT JOIN embeddings e ON e.content_hash = c.content_hash "
+      "SELECT COUNT(*) FROM chunks c LEFT JOIN embeddings e ON e.content_hash = c.embed_hash "
       "AND e.embedder = 'openai/text-embedding-3-small/64' WHERE c.chatbot_id = ? AND "
       "e.content_hash IS NULL",
       {bot_});

@@ -254,6 +254,10 @@ def main():
     ap.add_argument("--threads", type=int, default=4, help="concurrent uploads")
     ap.add_argument("--time-budget", type=float, default=1800, help="seconds for the whole run")
     ap.add_argument("--limit-questions", type=int, default=0, help="only the first N questions (smoke test)")
+    ap.add_argument("--embedder", choices=("learned", "hashing"), default="learned",
+                    help="the chatbot's built-in embedder (default: learned, the product default)")
+    ap.add_argument("--fusion", choices=("convex", "rrf"), default="convex",
+                    help="hybrid fusion (default: convex, the product default)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
     verbose = not args.quiet
@@ -280,7 +284,10 @@ def main():
         client = Client(base, deadline)
         _, tok = client.call("POST", "/api/auth/login", {"email": args.email, "password": args.password})
         client.token = tok["access_token"]
-        _, bot = client.call("POST", "/api/chatbots", {"name": f"retrieval-bench-{int(time.time())}"})
+        _, bot = client.call("POST", "/api/chatbots", {
+            "name": f"retrieval-bench-{int(time.time())}",
+            "knowledge": {"embedder": {"provider": "builtin", "model": args.embedder},
+                          "retrieval": {"fusion": args.fusion}}})
         bot_id = bot["id"]
 
         if verbose:
@@ -295,6 +302,33 @@ def main():
         if verbose:
             print(f"ingested {len(docs)} documents ({chunks} chunks) in {t_ingest:.1f} s "
                   f"(uploads {t_upload:.1f} s)", file=sys.stderr)
+
+        # The learned embedder retrains in the background as content grows; ask for a final
+        # re-index so the model has seen every passage, and wait until the index follows it.
+        t_train = time.monotonic()
+        _, job = client.call("POST", f"/api/chatbots/{bot_id}/reindex")
+        embedder = None
+        while True:
+            deadline.check("re-indexing")
+            _, b = client.call("GET", f"/api/chatbots/{bot_id}")
+            st = b["knowledge_status"]
+            r = st.get("reindex") or {}
+            if r.get("job_id") == job["job_id"] and r.get("status") in ("succeeded", "failed"):
+                if r["status"] == "failed":
+                    raise BenchError(f"re-index failed: {r.get('error')}")
+                embedder = st.get("embedder")
+                break
+            time.sleep(0.2)
+        while True:
+            deadline.check("waiting for the index to follow the embedder")
+            _, res = client.call("POST", f"/api/chatbots/{bot_id}/search",
+                                 {"query": "warm up", "top_k": 1, "mode": "dense"})
+            if res.get("embedder") == embedder:
+                break
+            time.sleep(0.2)
+        t_train = time.monotonic() - t_train
+        if verbose:
+            print(f"embedder {embedder} ready {t_train:.1f} s after ingestion", file=sys.stderr)
 
         # Warm up (first query may load snapshots / caches).
         for mode in MODES:
@@ -361,6 +395,9 @@ def main():
                        "source_files": len({p["source_file"] for p in corpus})},
             "questions": len(questions),
             "top_k": args.top_k,
+            "embedder": embedder,
+            "fusion": args.fusion,
+            "embedder_ready_seconds_after_ingest": round(t_train, 2),
             "ingest_seconds": round(t_ingest, 2),
             "upload_seconds": round(t_upload, 2),
             "upload_threads": args.threads,

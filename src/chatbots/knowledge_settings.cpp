@@ -33,6 +33,7 @@ void Merge(KnowledgeSettings& s, const json::object& o) {
     ReadInt(*r, "top_k", s.retrieval.top_k);
     ReadNumber(*r, "score_threshold", s.retrieval.score_threshold);
     ReadString(*r, "mode", s.retrieval.mode);
+    ReadString(*r, "fusion", s.retrieval.fusion);
   }
   if (const auto* c = Sub(o, "chunking")) {
     ReadInt(*c, "size_tokens", s.chunking.size_tokens);
@@ -44,7 +45,9 @@ void Merge(KnowledgeSettings& s, const json::object& o) {
     ReadString(*e, "provider", provider);
     if (provider != s.embedder.provider)
       s.embedder = EmbedderSettings{provider, "", 0, "", "", "", ""};
+    std::string model = s.embedder.model;
     ReadString(*e, "model", s.embedder.model);
+    if (s.embedder.model != model) s.embedder.dimensions = 0;  // the new model's own
     ReadInt(*e, "dimensions", s.embedder.dimensions);
     ReadString(*e, "base_url", s.embedder.base_url);
     ReadString(*e, "endpoint", s.embedder.endpoint);
@@ -77,7 +80,7 @@ Result<KnowledgeSettings> ApplyKnowledgePatch(const KnowledgeSettings& base,
     if (e.model != "learned" && e.model != "hashing") {
       bad.push_back({"/knowledge/embedder/model", "the built-in embedder is learned or hashing"});
     }
-    if (e.dimensions == 0) e.dimensions = 384;
+    if (e.dimensions == 0) e.dimensions = e.model == "hashing" ? 384 : 160;
     if (e.dimensions < 16 || e.dimensions > 1024) {
       bad.push_back({"/knowledge/embedder/dimensions", "built-in embedders have 16 to 1024"});
     }
@@ -118,7 +121,8 @@ json::object KnowledgeJson(const KnowledgeSettings& s) {
       {"retrieval",
        {{"top_k", s.retrieval.top_k},
         {"score_threshold", s.retrieval.score_threshold},
-        {"mode", s.retrieval.mode}}},
+        {"mode", s.retrieval.mode},
+        {"fusion", s.retrieval.fusion}}},
       {"chunking",
        {{"size_tokens", s.chunking.size_tokens}, {"overlap_tokens", s.chunking.overlap_tokens}}},
       {"language", s.language},
@@ -128,7 +132,9 @@ json::object KnowledgeJson(const KnowledgeSettings& s) {
 KnowledgeSettings KnowledgeFromJson(const json::object& o) {
   KnowledgeSettings s;
   Merge(s, o);
-  if (s.embedder.provider == "builtin" && s.embedder.dimensions == 0) s.embedder.dimensions = 384;
+  if (s.embedder.provider == "builtin" && s.embedder.dimensions == 0) {
+    s.embedder.dimensions = s.embedder.model == "hashing" ? 384 : 160;
+  }
   return s;
 }
 

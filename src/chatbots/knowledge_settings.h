@@ -18,9 +18,10 @@ namespace studybot::chatbots {
 inline constexpr const char* kEmbedderSecret = "embedder_api_key";
 
 struct RetrievalSettings {
-  int top_k = 5;                 // hits returned by default, 1..50
-  double score_threshold = 0.0;  // hits scoring below are dropped (0: none); see KnowledgeSearch
-  std::string mode = "hybrid";   // hybrid | keyword | dense
+  int top_k = 5;                  // hits returned by default, 1..50
+  double score_threshold = 0.0;   // hits scoring below are dropped (0: none); see KnowledgeSearch
+  std::string mode = "hybrid";    // hybrid | keyword | dense
+  std::string fusion = "convex";  // convex | rrf (search/fusion.h)
 };
 
 struct ChunkingSettings {
@@ -35,7 +36,9 @@ struct EmbedderSettings {
   // azure: an Azure OpenAI deployment.
   std::string provider = "builtin";
   std::string model = "learned";
-  int dimensions = 384;     // 0: the model's own (OpenAI: its native length); builtin: 16..1024
+  // 0: the model's own: OpenAI's native length; built in, 160 learned (best on bench/retrieval)
+  // and 384 hashing. Built-in embedders take 16..1024.
+  int dimensions = 0;
   std::string base_url;     // openai: default OPENAI_BASE_URL or https://api.openai.com/v1
   std::string endpoint;     // azure: https://<resource>.openai.azure.com
   std::string deployment;   // azure

@@ -195,6 +195,7 @@ Result<Chatbot> ChatbotService::Create(const auth::Principal& who, const Chatbot
   Chatbot b;
   b.id = NewUuid();
   b.model = "builtin-extractive";
+  b.knowledge = KnowledgeFromJson({});  // the defaults, filled in
   auto st = Apply(in, b);
   if (!st.ok()) return st.error();
   b.created_by = who.user_id;

@@ -68,7 +68,7 @@ constexpr const char* kIndexColumns =
 constexpr const char* kIndexFrom =
     " FROM chunks c JOIN documents d ON d.id = c.document_id JOIN chatbots b ON b.id = "
     "c.chatbot_id LEFT JOIN embeddings e ON e.embedder = b.embedder_id AND e.content_hash = "
-    "c.content_hash ";
+    "c.embed_hash ";
 
 ChunkForIndex IndexRowFrom(const storage::Row& r) {
   ChunkForIndex c;
@@ -349,9 +349,9 @@ Result<std::optional<ReplaceOutcome>> DocumentRepository::ReplaceChunks(
       if (it != kept_ids.end()) {
         auto up = c.Execute(
             "UPDATE chunks SET position = ?, heading_path = ?, anchor = ?, page = ?, "
-            "token_count = ? WHERE id = ?",
+            "token_count = ?, embed_hash = ? WHERE id = ?",
             {Value(ch.position), Value(StringsJson(ch.heading_path)), OrNull(ch.anchor),
-             Value(ch.page), Value(ch.token_count), Value(it->second)});
+             Value(ch.page), Value(ch.token_count), Value(ch.embed_hash), Value(it->second)});
         if (!up.ok()) return up.error();
         auto logged = LogChange(c, doc.chatbot_id, it->second);
         if (!logged.ok()) return logged.error();
@@ -367,10 +367,11 @@ Result<std::optional<ReplaceOutcome>> DocumentRepository::ReplaceChunks(
       }
       auto ins = c.Execute(
           "INSERT INTO chunks (chatbot_id, document_id, position, text, heading_path, anchor, "
-          "page, token_count, content_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "page, token_count, content_hash, embed_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
+          "?, ?, ?, ?)",
           {Value(doc.chatbot_id), Value(doc.id), Value(ch.position), Value(ch.text),
            Value(StringsJson(ch.heading_path)), OrNull(ch.anchor), Value(ch.page),
-           Value(ch.token_count), Value(ch.content_hash), Value(now)});
+           Value(ch.token_count), Value(ch.content_hash), Value(ch.embed_hash), Value(now)});
       if (!ins.ok()) return ins.error();
       auto logged = LogChange(c, doc.chatbot_id, ins->last_insert_id);
       if (!logged.ok()) return logged.error();
@@ -392,6 +393,29 @@ Result<std::optional<ReplaceOutcome>> DocumentRepository::ReplaceChunks(
     if (!ready.ok()) return ready.error();
     return std::optional<ReplaceOutcome>(out);
   });
+}
+
+Result<std::vector<std::string>> DocumentRepository::StoredElsewhere(
+    const std::string& chatbot_id, const std::string& document_id,
+    const std::vector<std::string>& content_hashes) {
+  std::vector<std::string> out;
+  // In slices: a large document's hashes would exceed the placeholder limits.
+  constexpr std::size_t kSlice = 500;
+  for (std::size_t start = 0; start < content_hashes.size(); start += kSlice) {
+    std::size_t n = std::min(kSlice, content_hashes.size() - start);
+    std::vector<Value> params{Value(chatbot_id), Value(document_id)};
+    for (std::size_t i = 0; i < n; ++i)
+      params.emplace_back(content_hashes[start + i]);
+    auto rows = db_.Query(
+        "SELECT content_hash FROM chunks WHERE chatbot_id = ? AND document_id <> ? AND "
+        "content_hash IN (" +
+            Placeholders(n) + ")",
+        params);
+    if (!rows.ok()) return rows.error();
+    for (const auto& row : rows->rows)
+      out.push_back(row.GetString(0));
+  }
+  return out;
 }
 
 Result<std::vector<DocumentRepository::Change>> DocumentRepository::ChangesAfter(int64_t seq,

@@ -52,7 +52,8 @@ struct ChunkRow {
   std::string anchor;
   int64_t page = 0;
   int64_t token_count = 0;
-  std::string content_hash;
+  std::string content_hash;  // of the heading path and text: duplicates are found by it
+  std::string embed_hash;    // of what is embedded (title, heading path, text): the cache key
 };
 
 struct DocumentQuery {
@@ -135,6 +136,11 @@ class DocumentRepository {
                                                  const std::vector<std::string>& hashes);
   Status CacheVector(const std::string& embedder, const std::string& hash,
                      const std::string& vector);
+  // Which of `content_hashes` the chatbot already has in documents other than `document_id`
+  // (those chunks will not be stored for it, so need no embedding).
+  Result<std::vector<std::string>> StoredElsewhere(const std::string& chatbot_id,
+                                                   const std::string& document_id,
+                                                   const std::vector<std::string>& content_hashes);
 
   // Makes `chunks` the chunks of `version` of the document, in one transaction: unchanged texts
   // keep their rows (and ids), others are added or removed; a chunk whose text another document

@@ -4,6 +4,7 @@
 #include "core/ids.h"
 #include "core/strings.h"
 #include "ingest/pipeline.h"
+#include "ingest/reindex.h"
 
 namespace studybot::ingest {
 
@@ -138,6 +139,19 @@ Status DocumentService::Delete(const auth::Principal& who, const std::string& ch
                       {"document.delete", "document", id, {{"chatbot_id", chatbot_id}}});
   if (on_queued_) on_queued_();
   return OkStatus();
+}
+
+Result<std::string> DocumentService::Reindex(const auth::Principal& who,
+                                             const std::string& chatbot_id,
+                                             const auth::ClientInfo& client) {
+  auto ok = CheckChatbot(who, chatbot_id);
+  if (!ok.ok()) return ok.error();
+  auto job = queue_.Enqueue(ReindexJobFor(chatbot_id, true));
+  if (!job.ok()) return job.error();
+  (void)audit_.Record({who.user_id, "", client.ip, client.user_agent, client.request_id},
+                      {"chatbot.reindex", "chatbot", chatbot_id, {{"job_id", *job}}});
+  if (on_queued_) on_queued_();
+  return job;
 }
 
 Result<std::pair<Document, std::vector<StoredChunk>>> DocumentService::Get(

@@ -59,6 +59,10 @@ class DocumentService {
                                                             const std::string& chatbot_id,
                                                             const std::string& id);
   Result<DocumentPage> List(const auth::Principal& who, const DocumentQuery& q);
+  // Queues a re-index of the chatbot now (a learned embedder is trained on all of its chunks;
+  // any other is re-checked); the job id.
+  Result<std::string> Reindex(const auth::Principal& who, const std::string& chatbot_id,
+                              const auth::ClientInfo& client);
 
  private:
   Status Check(const DocumentInput& in) const;

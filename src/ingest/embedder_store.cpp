@@ -18,8 +18,10 @@ std::string Now() {
   return FormatRfc3339Millis(std::chrono::system_clock::now());
 }
 
-std::string TextToEmbed(const storage::Row& r, std::size_t headings, std::size_t text) {
-  std::string out;
+std::string TextToEmbed(const storage::Row& r, std::size_t title, std::size_t headings,
+                        std::size_t text) {
+  std::string out = r.GetString(title);
+  out += '\n';
   for (const auto& h : StringsFromJson(r.GetString(headings))) {
     out += h;
     out += '\n';
@@ -32,7 +34,7 @@ std::vector<ChunkToEmbed> ToEmbed(const storage::Rows& rows) {
   std::vector<ChunkToEmbed> out;
   out.reserve(rows.size());
   for (const auto& r : rows.rows)
-    out.push_back({r.GetInt(0), r.GetString(1), TextToEmbed(r, 2, 3)});
+    out.push_back({r.GetInt(0), r.GetString(1), TextToEmbed(r, 4, 2, 3)});
   return out;
 }
 
@@ -156,9 +158,10 @@ Result<std::vector<ChunkToEmbed>> EmbedderStore::ChunksLacking(const std::string
                                                                const std::string& embedder,
                                                                int64_t after_id, int limit) {
   auto rows = db_.Query(
-      "SELECT c.id, c.content_hash, c.heading_path, c.text FROM chunks c LEFT JOIN embeddings e "
-      "ON e.embedder = ? AND e.content_hash = c.content_hash WHERE c.chatbot_id = ? AND c.id > ? "
-      "AND e.content_hash IS NULL ORDER BY c.id LIMIT ?",
+      "SELECT c.id, c.embed_hash, c.heading_path, c.text, d.title FROM chunks c JOIN documents d "
+      "ON d.id = c.document_id LEFT JOIN embeddings e ON e.embedder = ? AND e.content_hash = "
+      "c.embed_hash WHERE c.chatbot_id = ? AND c.id > ? AND e.content_hash IS NULL ORDER BY c.id "
+      "LIMIT ?",
       {Value(embedder), Value(chatbot_id), Value(after_id), Value(int64_t{limit})});
   if (!rows.ok()) return rows.error();
   return ToEmbed(*rows);
@@ -167,8 +170,8 @@ Result<std::vector<ChunkToEmbed>> EmbedderStore::ChunksLacking(const std::string
 Result<std::vector<ChunkToEmbed>> EmbedderStore::ChunkTexts(const std::string& chatbot_id,
                                                             int64_t after_id, int limit) {
   auto rows = db_.Query(
-      "SELECT id, content_hash, heading_path, text FROM chunks WHERE chatbot_id = ? AND id > ? "
-      "ORDER BY id LIMIT ?",
+      "SELECT c.id, c.embed_hash, c.heading_path, c.text, d.title FROM chunks c JOIN documents d "
+      "ON d.id = c.document_id WHERE c.chatbot_id = ? AND c.id > ? ORDER BY c.id LIMIT ?",
       {Value(chatbot_id), Value(after_id), Value(int64_t{limit})});
   if (!rows.ok()) return rows.error();
   return ToEmbed(*rows);
@@ -201,7 +204,7 @@ Result<bool> EmbedderStore::Switch(const std::string& chatbot_id, const std::str
     if (up->affected_rows == 0) return false;
     auto lacking = c.Query(
         "SELECT COUNT(*) FROM chunks c LEFT JOIN embeddings e ON e.embedder = ? AND "
-        "e.content_hash = c.content_hash WHERE c.chatbot_id = ? AND e.content_hash IS NULL",
+        "e.content_hash = c.embed_hash WHERE c.chatbot_id = ? AND e.content_hash IS NULL",
         {Value(target), Value(chatbot_id)});
     if (!lacking.ok()) return lacking.error();
     if (lacking->rows[0].GetInt(0) != 0)

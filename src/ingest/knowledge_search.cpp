@@ -102,6 +102,8 @@ Result<SearchOutcome> KnowledgeSearch::SearchChatbot(const chatbots::Chatbot& bo
   q.top_k = in.top_k.value_or(static_cast<std::size_t>(settings.top_k));
   q.candidate_depth = std::max(kCandidateDepth, q.top_k);
   q.mode = outcome.mode;
+  q.fusion =
+      in.fusion.value_or(settings.fusion == "rrf" ? search::Fusion::kRrf : search::Fusion::kConvex);
   q.filter = in.filter;
   // The query is embedded by the embedder whose vectors this process's index holds for the
   // chatbot: right after a switch, until the index has followed it, that is the previous one.

@@ -33,6 +33,7 @@ struct SearchInput {
   std::optional<std::size_t> top_k;
   std::optional<search::SearchMode> mode;
   std::optional<double> score_threshold;
+  std::optional<search::Fusion> fusion;
   search::ChunkFilter filter;
 };
 

@@ -59,7 +59,8 @@ class IngestPipeline {
   std::function<void()> on_stored_;
 };
 
-// The text that is embedded and hashed for a chunk: its heading path, then its text.
+// The text of a chunk that duplicates are found by: its heading path, then its text. What is
+// embedded is the document's title, a line break, then this.
 std::string EmbeddedText(const Chunk& chunk);
 // float32 little-endian bytes of a vector, and back (empty on a malformed blob).
 std::string PackVector(const std::vector<float>& v);

@@ -34,6 +34,9 @@ SearchInput SearchFrom(const boost::json::object& body) {
               : v->as_string() == "dense" ? search::SearchMode::kDense
                                           : search::SearchMode::kHybrid;
   }
+  if (auto* v = body.if_contains("fusion")) {
+    in.fusion = v->as_string() == "rrf" ? search::Fusion::kRrf : search::Fusion::kConvex;
+  }
   if (auto* v = body.if_contains("score_threshold")) in.score_threshold = v->to_number<double>();
   if (auto* f = body.if_contains("filters")) {
     const auto& o = f->as_object();
@@ -180,6 +183,20 @@ void RegisterKnowledgeRoutes(http::Router& router, const KnowledgeRoutesDeps& de
                      return Response{http::Status::no_content, 11};
                    });
              });
+
+  router.Add(
+      http::Method::post, "/api/chatbots/:id/reindex",
+      [d](RequestContext& ctx) -> asio::awaitable<Response> {
+        auto client = auth::ClientOf(ctx);
+        std::string id(ctx.Param("id"));
+        return auth::AdminCall(
+            d->guard, d->workers, ctx,
+            [d, client, id](const Principal& p) { return d->documents.Reindex(p, id, client); },
+            [](const std::string& job) {
+              return http::JsonResponse(http::Status::accepted,
+                                        {{"job_id", job}, {"status", "queued"}});
+            });
+      });
 
   router.Add(
       http::Method::post, "/api/chatbots/:id/search",

@@ -42,6 +42,8 @@ struct ChunkFilter {
 };
 
 enum class SearchMode { kHybrid, kKeyword, kDense };
+// How hybrid search fuses its two candidate lists (search/fusion.h).
+enum class Fusion { kRrf, kConvex };
 
 struct IndexQuery {
   std::string chatbot_id;
@@ -50,6 +52,7 @@ struct IndexQuery {
   std::size_t top_k = 5;
   std::size_t candidate_depth = 50;  // candidates taken from each side before fusion
   SearchMode mode = SearchMode::kHybrid;
+  Fusion fusion = Fusion::kRrf;  // QdrantIndex fuses with RRF whatever this says
   ChunkFilter filter;
 };
 

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -21,5 +23,18 @@ inline constexpr double kRrfK = 60.0;
 std::vector<Hit> FuseRrf(const std::vector<std::pair<int64_t, float>>& keyword,
                          const std::vector<std::pair<int64_t, float>>& dense, std::size_t top_k,
                          double k = kRrfK);
+
+// Convex combination (the built-in default; chosen on bench/retrieval, see bench/RESULTS.md):
+// every candidate of either list scores
+//   keyword_weight * bm25 / max_bm25 + (1 - keyword_weight) * cosine
+// where max_bm25 is the best BM25 among the keyword candidates, a chunk absent from the keyword
+// list counts 0 on that side, and `cosine(id)` gives the similarity of a keyword candidate the
+// dense list lacks (nullopt: 0). Unlike RRF it lets a strong match on one side outweigh a weak
+// agreement of both. Hits carry both ranks and both scores; ties broken by id.
+inline constexpr double kConvexKeywordWeight = 0.4;
+std::vector<Hit> FuseConvex(const std::vector<std::pair<int64_t, float>>& keyword,
+                            const std::vector<std::pair<int64_t, float>>& dense,
+                            const std::function<std::optional<float>(int64_t)>& cosine,
+                            std::size_t top_k, double keyword_weight = kConvexKeywordWeight);
 
 }  // namespace studybot::search

@@ -173,6 +173,13 @@ Result<std::vector<Hit>> HnswBm25Index::Search(const IndexQuery& q) {
     if (!zero) by_dense = shard->dense->Search(q.vector, depth, accept);
   }
   std::vector<Hit> hits;
+  if (q.mode == SearchMode::kHybrid && q.fusion == Fusion::kConvex) {
+    std::function<std::optional<float>(int64_t)> cosine;
+    if (dense && shard->dense) {
+      cosine = [&](int64_t id) { return shard->dense->Similarity(id, q.vector); };
+    }
+    return FuseConvex(by_keyword, by_dense, cosine, q.top_k);
+  }
   if (q.mode == SearchMode::kHybrid) {
     hits = FuseRrf(by_keyword, by_dense, q.top_k);
   } else {

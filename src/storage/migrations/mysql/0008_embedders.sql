@@ -6,6 +6,9 @@ ALTER TABLE chatbots ADD COLUMN embedder_id VARCHAR(191) NULL;
 ALTER TABLE chatbots ADD COLUMN embedder_target VARCHAR(191) NULL;
 ALTER TABLE chatbots ADD COLUMN active_embedder_settings VARCHAR(2000) NOT NULL DEFAULT '{}';
 
+ALTER TABLE chunks ADD COLUMN embed_hash CHAR(64) NOT NULL DEFAULT '';
+UPDATE chunks SET embed_hash = content_hash;
+
 CREATE TABLE IF NOT EXISTS embedder_models (
   id             VARCHAR(191) NOT NULL PRIMARY KEY,
   chatbot_id     VARCHAR(36) NOT NULL,

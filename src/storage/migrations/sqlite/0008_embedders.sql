@@ -11,6 +11,13 @@ ALTER TABLE chatbots ADD COLUMN embedder_id TEXT;
 ALTER TABLE chatbots ADD COLUMN embedder_target TEXT;
 ALTER TABLE chatbots ADD COLUMN active_embedder_settings TEXT NOT NULL DEFAULT '{}';
 
+-- What is embedded for a chunk is its document's title, its heading path and its text (the
+-- title gives a passage its context); content_hash, over the heading path and text, stays the
+-- key of duplicate detection, embed_hash is the key of the embedding cache. Chunks stored before
+-- keep their vectors (made without the title).
+ALTER TABLE chunks ADD COLUMN embed_hash TEXT NOT NULL DEFAULT '';
+UPDATE chunks SET embed_hash = content_hash;
+
 -- Embedders learned from a chatbot's chunks (ai/lsa_model.h). The database holds them, so that
 -- every server process embeds queries the same way; the model is cut into parts to stay under
 -- the packet limits of MySQL.
