@@ -236,6 +236,8 @@ const std::vector<Setting>& Settings() {
           "http.header_limit", [](auto& c) -> auto& { return c.http.header_limit_bytes; }),
       SizeSetting(
           "http.body_limit", [](auto& c) -> auto& { return c.http.body_limit_bytes; }),
+      SizeSetting(
+          "http.upload_limit", [](auto& c) -> auto& { return c.http.upload_limit_bytes; }),
       DurationSetting(
           "http.idle_timeout", [](auto& c) -> auto& { return c.http.idle_timeout; }),
       DurationSetting(

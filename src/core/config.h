@@ -28,6 +28,8 @@ struct HttpConfig {
   std::size_t header_limit_bytes = 16 * 1024;
   // Largest request body accepted; larger gets 413.
   std::size_t body_limit_bytes = 1024 * 1024;
+  // Largest multipart/form-data body accepted by upload routes (Router::MarkUploadRoute).
+  std::size_t upload_limit_bytes = 25 * 1024 * 1024;
   // How long a keep-alive connection may sit idle before the next request starts.
   std::chrono::milliseconds idle_timeout{60'000};
   // Once a request has started, how long the client has to send all of it (slow clients get 408).

@@ -4,6 +4,7 @@
 #include <typeinfo>
 
 #include "core/ids.h"
+#include "core/strings.h"
 #include "http/responses.h"
 
 namespace studybot::http {
@@ -194,6 +195,19 @@ void Pipeline::Finish(const RequestContext& ctx, Method method, Response& res,
                  {"user_agent", ctx.request[bhttp::field::user_agent]}},
                 ctx.request_id);
   }
+}
+
+bool Pipeline::IsUpload(const bhttp::request_header<>& head) const {
+  if (head.method() != bhttp::verb::post) return false;
+  std::string_view type = head[bhttp::field::content_type];
+  constexpr std::string_view kMultipart = "multipart/form-data";
+  if (type.size() < kMultipart.size() ||
+      !EqualsIgnoreCase(type.substr(0, kMultipart.size()), kMultipart)) {
+    return false;
+  }
+  auto path = TargetPath(head.target());
+  if (path.empty() || path.front() != '/') return false;
+  return router_.Find(Method::post, path).upload;
 }
 
 Response Pipeline::Reject(Status status, const Error& error, const boost::asio::ip::address& peer) {

@@ -40,6 +40,10 @@ class Pipeline {
   // response with all the usual headers and writes the access-log line.
   Response Reject(Status status, const Error& error, const boost::asio::ip::address& peer);
 
+  // Whether a request with this head is an upload (a multipart/form-data POST to an upload
+  // route), whose body may be as large as http.upload_limit.
+  bool IsUpload(const bhttp::request_header<>& head) const;
+
  private:
   boost::asio::awaitable<Response> Dispatch(RequestContext& ctx, const Router::Match& match);
   void Finish(const RequestContext& ctx, Method method, Response& res,

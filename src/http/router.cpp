@@ -83,6 +83,16 @@ void Router::Add(Method method, std::string_view pattern, Handler handler) {
   });
 }
 
+void Router::MarkUploadRoute(std::string_view pattern) {
+  for (auto& r : routes_) {
+    if (r.pattern == pattern) {
+      r.upload = true;
+      return;
+    }
+  }
+  throw std::invalid_argument("no route " + std::string(pattern));
+}
+
 void Router::MarkWidgetRoute(std::string_view pattern) {
   for (auto& r : routes_) {
     if (r.pattern == pattern) {
@@ -120,6 +130,7 @@ Router::Match Router::Find(Method method, std::string_view path) const {
     m.pattern = route.pattern;
     m.params = params;
     m.widget = route.widget;
+    m.upload = route.upload;
     for (const auto& [rm, h] : route.handlers) {
       m.allowed.push_back(rm);
       if (rm == method || (method == Method::head && rm == Method::get)) m.handler = &h;

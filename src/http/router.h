@@ -22,6 +22,9 @@ class Router {
   // are answered for any origin (the real request is then checked against the chatbot's allowed
   // domains by its handler, which also sets the CORS headers).
   void MarkWidgetRoute(std::string_view pattern);
+  // Marks a pattern whose POST takes multipart/form-data uploads: such bodies may be as large as
+  // http.upload_limit instead of http.body_limit.
+  void MarkUploadRoute(std::string_view pattern);
 
   struct Match {
     const Handler* handler = nullptr;  // null when not found or method not allowed
@@ -29,6 +32,7 @@ class Router {
     std::vector<std::pair<std::string, std::string>> params;
     std::vector<Method> allowed;  // methods registered for the pattern (for 405 and OPTIONS)
     bool widget = false;          // see MarkWidgetRoute
+    bool upload = false;          // see MarkUploadRoute
   };
   Match Find(Method method, std::string_view path) const;
 
@@ -45,6 +49,7 @@ class Router {
     std::vector<Segment> segments;
     std::vector<std::pair<Method, Handler>> handlers;
     bool widget = false;
+    bool upload = false;
   };
   static bool MatchSegments(const Route& route, const std::vector<std::string_view>& parts,
                             std::vector<std::pair<std::string, std::string>>* params);

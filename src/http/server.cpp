@@ -249,7 +249,9 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
 
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(config_.header_limit_bytes));
-      parser.body_limit(config_.body_limit_bytes);
+      // The larger upload limit until the head says which applies (a declared length is checked
+      // against it below; a chunked body against the limit set then, as it arrives).
+      parser.body_limit(std::max(config_.body_limit_bytes, config_.upload_limit_bytes));
       conn.stream.expires_after(config_.read_timeout);
       auto [hec, hn] = co_await bhttp::async_read_header(conn.stream, buffer, parser, kTuple);
       boost::system::error_code rec = hec;
@@ -264,6 +266,13 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
                                std::move(framing).error());
           break;
         }
+      }
+      std::size_t body_limit = config_.body_limit_bytes;
+      if (!rec) {
+        if (pipeline_.IsUpload(parser.get())) body_limit = config_.upload_limit_bytes;
+        auto length = parser.content_length();
+        if (length && *length > body_limit) rec = bhttp::error::body_limit;
+        parser.body_limit(body_limit);
       }
       if (!rec && !parser.is_done()) {
         const auto& head = parser.get();
@@ -280,11 +289,10 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
               Status::request_header_fields_too_large,
               Error::InvalidArgument("the request head is too large").WithSlug("header_too_large"));
         } else if (rec == bhttp::error::body_limit) {
-          co_await write_error(
-              Status::payload_too_large,
-              Error::PayloadTooLarge("the request body is larger than " +
-                                     std::to_string(config_.body_limit_bytes) + " bytes")
-                  .WithSlug("body_too_large"));
+          co_await write_error(Status::payload_too_large,
+                               Error::PayloadTooLarge("the request body is larger than " +
+                                                      std::to_string(body_limit) + " bytes")
+                                   .WithSlug("body_too_large"));
         } else if (rec == beast::error::timeout) {
           co_await write_error(Status::request_timeout,
                                Error::InvalidArgument("the request was not received in time")

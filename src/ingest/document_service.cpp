@@ -82,7 +82,9 @@ Result<Document> DocumentService::Create(const auth::Principal& who, const std::
   d.created_by = who.user_id;
   d.created_at = FormatRfc3339Millis(clock_.Now());
   d.updated_at = d.created_at;
-  auto inserted = docs_.Insert(d, in.content, queue_, IngestJobFor(d));
+  // A PDF's bytes are kept as base64url in the text column (MySQL's utf8mb4 takes no binary).
+  auto inserted = docs_.Insert(d, d.format == "pdf" ? Base64UrlEncode(in.content) : in.content,
+                               queue_, IngestJobFor(d));
   if (!inserted.ok()) return inserted.error();
   (void)audit_.Record(
       {who.user_id, "", client.ip, client.user_agent, client.request_id},
@@ -92,6 +94,25 @@ Result<Document> DocumentService::Create(const auth::Principal& who, const std::
        {{"chatbot_id", chatbot_id}, {"title", d.title}, {"bytes", in.content.size()}}});
   if (on_queued_) on_queued_();
   return d;
+}
+
+Result<std::vector<Document>> DocumentService::CreateMany(const auth::Principal& who,
+                                                          const std::string& chatbot_id,
+                                                          const std::vector<DocumentInput>& inputs,
+                                                          const auth::ClientInfo& client) {
+  auto ok = CheckChatbot(who, chatbot_id);
+  if (!ok.ok()) return ok.error();
+  for (const auto& in : inputs) {
+    auto valid = Check(in);
+    if (!valid.ok()) return valid.error();
+  }
+  std::vector<Document> out;
+  for (const auto& in : inputs) {
+    auto made = Create(who, chatbot_id, in, client);
+    if (!made.ok()) return made.error();
+    out.push_back(std::move(made).value());
+  }
+  return out;
 }
 
 Result<Document> DocumentService::Replace(const auth::Principal& who, const std::string& chatbot_id,

@@ -28,7 +28,7 @@ struct DocumentInput {
 };
 
 struct DocumentLimits {
-  std::size_t max_bytes = 8 * 1024 * 1024;  // one document's content
+  std::size_t max_bytes = 10 * 1024 * 1024;  // one document's content (a PDF's bytes)
 };
 
 class DocumentService {
@@ -50,6 +50,12 @@ class DocumentService {
 
   Result<Document> Create(const auth::Principal& who, const std::string& chatbot_id,
                           const DocumentInput& in, const auth::ClientInfo& client);
+  // Several documents (a multipart upload): all are checked before any is stored.
+  Result<std::vector<Document>> CreateMany(const auth::Principal& who,
+                                           const std::string& chatbot_id,
+                                           const std::vector<DocumentInput>& inputs,
+                                           const auth::ClientInfo& client);
+  const DocumentLimits& limits() const { return limits_; }
   Result<Document> Replace(const auth::Principal& who, const std::string& chatbot_id,
                            const std::string& id, const DocumentInput& in,
                            const auth::ClientInfo& client);

@@ -87,7 +87,13 @@ Status IngestPipeline::Ingest(jobs::JobContext& ctx, Document& doc, const std::s
   const auto& knowledge = (*bot)->knowledge;
 
   (void)docs_.SetStatus(doc.id, doc.version, "processing", "");
-  auto parsed = ParseDocument(MediaTypeOf(doc.format), body);
+  std::string pdf;
+  if (doc.format == "pdf") {
+    auto bytes = Base64UrlDecode(body);
+    if (!bytes) return Error::InvalidArgument("the stored PDF is damaged");
+    pdf = std::move(*bytes);
+  }
+  auto parsed = ParseDocument(MediaTypeOf(doc.format), doc.format == "pdf" ? pdf : body);
   if (!parsed.ok()) return parsed.error();
   if (parsed->title.empty()) parsed->title = doc.title;
   ChunkingOptions chunking{knowledge.chunking.size_tokens, knowledge.chunking.overlap_tokens};

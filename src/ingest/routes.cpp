@@ -2,7 +2,10 @@
 
 #include "auth/admin_call.h"
 #include "core/ids.h"
+#include "core/strings.h"
+#include "http/multipart.h"
 #include "http/request_body.h"
+#include "ingest/upload.h"
 
 namespace studybot::ingest {
 namespace {
@@ -80,6 +83,33 @@ Response Accepted(const Document& d) {
   return res;
 }
 
+bool IsMultipart(const RequestContext& ctx) {
+  std::string_view type = ctx.request[http::bhttp::field::content_type];
+  return type.size() >= 19 && EqualsIgnoreCase(type.substr(0, 19), "multipart/form-data");
+}
+
+// A multipart upload: one document per file, all checked before any is stored.
+asio::awaitable<Response> Upload(const KnowledgeRoutesDeps& d, RequestContext& ctx,
+                                 const std::string& id, const auth::ClientInfo& client) {
+  return auth::AdminCall(
+      d.guard, d.workers, ctx,
+      [&d, &ctx, id, client](const Principal& p) -> Result<std::vector<Document>> {
+        auto access = d.documents.CheckAccess(p, id);
+        if (!access.ok()) return access.error();
+        auto parts = http::ParseMultipartBody(ctx.request, UploadLimits(d.documents.limits()));
+        if (!parts.ok()) return parts.error();
+        auto inputs = UploadInputs(*parts);
+        if (!inputs.ok()) return inputs.error();
+        return d.documents.CreateMany(p, id, *inputs, client);
+      },
+      [](const std::vector<Document>& docs) {
+        boost::json::array items;
+        for (const auto& doc : docs)
+          items.push_back(DocumentJson(doc));
+        return http::JsonResponse(http::Status::accepted, {{"documents", std::move(items)}});
+      });
+}
+
 }  // namespace
 
 void RegisterKnowledgeRoutes(http::Router& router, const KnowledgeRoutesDeps& deps) {
@@ -89,6 +119,7 @@ void RegisterKnowledgeRoutes(http::Router& router, const KnowledgeRoutesDeps& de
              [d](RequestContext& ctx) -> asio::awaitable<Response> {
                auto client = auth::ClientOf(ctx);
                std::string id(ctx.Param("id"));
+               if (IsMultipart(ctx)) return Upload(*d, ctx, id, client);
                return auth::AdminCallWithBody(
                    d->guard, d->workers, d->validator, ctx, "create_document_request",
                    [d, id](const Principal& p) { return d->documents.CheckAccess(p, id); },
@@ -97,6 +128,8 @@ void RegisterKnowledgeRoutes(http::Router& router, const KnowledgeRoutesDeps& de
                    },
                    Accepted);
              });
+
+  router.MarkUploadRoute("/api/chatbots/:id/documents");
 
   router.Add(
       http::Method::get, "/api/chatbots/:id/documents",
