@@ -115,9 +115,10 @@ Result<SearchOutcome> KnowledgeSearch::SearchChatbot(const chatbots::Chatbot& bo
     if (!state->has_value()) return Error::NotFound("no such chatbot");
     const auto& settings =
         embedder_id == (*state)->active ? (*state)->active_settings : bot.knowledge.embedder;
+    // A model that is gone (replaced twice since this index loaded it) leaves keywords alone
+    // until the index follows; an embedder that fails to answer is an error (503).
     auto embedder = registry_.Get(bot.id, embedder_id, settings);
-    if (!embedder.ok()) return embedder.error();
-    if (*embedder) {
+    if (embedder.ok() && *embedder) {
       auto vectors = (*embedder)->Embed({in.query});
       if (!vectors.ok()) return vectors.error();
       q.vector = std::move((*vectors)[0]);

@@ -186,7 +186,7 @@ Status ReindexJob::RunFor(jobs::JobContext& ctx, const std::string& chatbot_id, 
       if (on_switched_) on_switched_();
     }
     ctx.SetProgress({{"state", "done"}, {"embedder", (*state)->active}});
-    return store_.DeleteModelsExcept(bot.id, {(*state)->active});
+    return OkStatus();
   }
   if (!target && (*state)->active.empty()) {  // too little content, and nothing to switch from
     ctx.SetProgress({{"state", "waiting_for_content"}, {"embedder", nullptr}});
@@ -216,7 +216,9 @@ Status ReindexJob::RunFor(jobs::JobContext& ctx, const std::string& chatbot_id, 
   }
   if (on_switched_) on_switched_();
   ctx.SetProgress({{"state", "done"}, {"embedder", target_id}, {"total", *total}});
-  return store_.DeleteModelsExcept(bot.id, {target_id});
+  // The previous model stays until the next switch: other processes embed queries with it
+  // until their index has followed this one.
+  return store_.DeleteModelsExcept(bot.id, {target_id, (*state)->active});
 }
 
 }  // namespace studybot::ingest

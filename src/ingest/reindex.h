@@ -4,9 +4,11 @@
 // For the built-in learned embedder it first trains a model on the chatbot's chunks (and again
 // when they have changed enough: TrainingDue); for the others it builds the embedder from the
 // settings. Then it embeds every chunk that lacks the target's vector (the embedding cache makes
-// a re-run cheap), switches, and deletes the chatbot's learned models no longer in use with their
-// vectors. Progress is the job's: {"state": training|embedding|switching, "embedded", "total"}.
-// A chatbot with too few chunks to learn from is searched by keywords alone until it has them.
+// a re-run cheap), switches, and deletes the chatbot's learned models older than the previous
+// one, with their vectors (the previous one serves other processes' queries until their index
+// has followed the switch). Progress is the job's: {"state": training|embedding|switching,
+// "embedded", "total"}. A chatbot with too few chunks to learn from is searched by keywords alone
+// until it has them.
 //
 // Idempotent and safe to run twice at once (the later target wins; the earlier switch fails).
 // A re-index that fails for good (a bad key, the last attempt) clears its target, so that
