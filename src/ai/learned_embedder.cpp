@@ -5,13 +5,15 @@
 namespace studybot::ai {
 
 Result<LearnedModel> TrainLearnedEmbedder(const std::vector<std::string>& chunks, int dimensions,
-                                          search::Language language) {
+                                          search::Language language,
+                                          std::function<bool()> cancelled) {
   if (chunks.size() < kMinLearnedChunks) {
     return Error::InvalidArgument("too few chunks to learn an embedder from");
   }
   LsaOptions o;
   o.dimensions = std::min<int>(dimensions, static_cast<int>(chunks.size()) - 1);
   o.language = language;
+  o.cancelled = std::move(cancelled);
   auto model = LsaModel::Train(chunks, o);
   if (!model.ok()) return model.error();
   LearnedModel out;

@@ -4,6 +4,7 @@
 // Models are kept in the database (ingest/model_store.h) as the bytes made here.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,8 +26,10 @@ struct LearnedModel {
 
 // Trains on `chunks` (the texts that are embedded). kInvalidArgument when there are too few or
 // they hold no usable terms. CPU-bound: seconds for tens of thousands of chunks.
+// `cancelled` (may be empty) is polled between steps: true stops with kUnavailable.
 Result<LearnedModel> TrainLearnedEmbedder(const std::vector<std::string>& chunks, int dimensions,
-                                          search::Language language);
+                                          search::Language language,
+                                          std::function<bool()> cancelled = {});
 // The embedder saved as `bytes`; kInvalidArgument when they are not a model or not `id`'s.
 Result<std::shared_ptr<Embedder>> LoadLearnedEmbedder(std::string_view id, std::string_view bytes);
 // Whether `id` names a learned model (as opposed to hashing-v1/... or a provider's).

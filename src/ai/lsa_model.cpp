@@ -32,7 +32,10 @@ Result<LsaModel> LsaModel::Train(const std::vector<std::string>& chunks,
   std::vector<std::vector<std::string>> terms(chunks.size());
   std::unordered_map<std::string, uint32_t> df;
   std::string fingerprint_input;
+  auto stop = [&options] { return options.cancelled && options.cancelled(); };
+  auto interrupted = [] { return Error::Unavailable("the training was interrupted"); };
   for (std::size_t i = 0; i < chunks.size(); ++i) {
+    if (i % 256 == 0 && stop()) return interrupted();
     terms[i] = model.analyzer_.Terms(chunks[i]);
     std::vector<std::string> unique = terms[i];
     std::sort(unique.begin(), unique.end());
@@ -80,6 +83,7 @@ Result<LsaModel> LsaModel::Train(const std::vector<std::string>& chunks,
       entries.emplace_back(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(id), w * inv);
   }
   a.setFromTriplets(entries.begin(), entries.end());
+  if (stop()) return interrupted();
 
   // Randomized truncated SVD of A (docs x terms): we need the top right singular vectors.
   const int k =
@@ -95,6 +99,7 @@ Result<LsaModel> LsaModel::Train(const std::vector<std::string>& chunks,
       omega(r, c) = gauss(rng);
   Eigen::MatrixXf y = a * omega;  // docs x l
   for (int it = 0; it < options.power_iterations; ++it) {
+    if (stop()) return interrupted();
     Eigen::HouseholderQR<Eigen::MatrixXf> qr(y);
     Eigen::MatrixXf q = qr.householderQ() * Eigen::MatrixXf::Identity(y.rows(), y.cols());
     Eigen::MatrixXf z = a.transpose() * q;  // terms x l

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,6 +31,9 @@ struct LsaOptions {
   int power_iterations = 3;
   uint64_t seed = 42;  // the sketch's random numbers: training is deterministic
   search::Language language = search::Language::kAuto;
+  // Polled between steps (every few hundred chunks, every subspace iteration): true stops the
+  // training with kUnavailable, so that a shutdown does not wait for a large model.
+  std::function<bool()> cancelled;
 };
 
 class LsaModel final : public Embedder {

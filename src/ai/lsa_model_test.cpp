@@ -102,5 +102,15 @@ TEST(LsaModelTest, SavedModelsLoadAndEmbedTheSame) {
   EXPECT_FALSE(LsaModel::Load(std::string(64, 'x')).ok());
 }
 
+TEST(LsaModelTest, TrainingStopsWhenCancelled) {
+  LsaOptions o;
+  o.dimensions = 4;
+  int polls = 0;
+  o.cancelled = [&polls] { return ++polls > 1; };
+  auto model = LsaModel::Train(Corpus(), o);
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.error().code, ErrorCode::kUnavailable);
+}
+
 }  // namespace
 }  // namespace studybot::ai

@@ -72,6 +72,7 @@ Status IndexFollower::Load(const std::string& chatbot_id,
     std::optional<search::ChatbotIndexSettings> moved;
     auto replaced = index_.ReplaceChatbot(
         chatbot_id, current, [&](int64_t after) -> Result<std::vector<search::IndexedChunk>> {
+          if (abandon_.load()) return Error::Unavailable("the index follower is stopping");
           auto rows = docs_.ChatbotChunksForIndex(chatbot_id, after, kBatch);
           if (!rows.ok()) return rows.error();
           std::vector<search::IndexedChunk> out;
@@ -250,6 +251,7 @@ void IndexFollower::Stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    abandon_ = true;
   }
   wake_.notify_all();
   if (thread_.joinable()) {

@@ -85,7 +85,10 @@ class IndexFollower {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // REQUIRES: mu_
-  bool poked_ = false;     // REQUIRES: mu_
+  // Set with stopping_: a chatbot being (re)loaded gives up, so Stop() does not wait for a large
+  // rebuild (the old index stays; the reload is redone from the log at the next start).
+  std::atomic<bool> abandon_{false};
+  bool poked_ = false;  // REQUIRES: mu_
   std::thread thread_;
 };
 

@@ -104,7 +104,8 @@ Result<std::shared_ptr<ai::Embedder>> ReindexJob::Train(jobs::JobContext& ctx,
   }
   if (texts.size() < ai::kMinLearnedChunks) return std::shared_ptr<ai::Embedder>();
   ctx.SetProgress({{"state", "training"}, {"chunks", texts.size()}});
-  auto model = ai::TrainLearnedEmbedder(texts, bot.knowledge.embedder.dimensions, LanguageOf(bot));
+  auto model = ai::TrainLearnedEmbedder(texts, bot.knowledge.embedder.dimensions, LanguageOf(bot),
+                                        [&ctx] { return ctx.lost(); });
   if (!model.ok()) return model.error();
   auto id = model->embedder->id();
   auto known = store_.FindModel(id);
