@@ -83,24 +83,19 @@ void Router::Add(Method method, std::string_view pattern, Handler handler) {
   });
 }
 
-void Router::MarkUploadRoute(std::string_view pattern) {
+Router::Route& Router::RouteOf(std::string_view pattern) {
   for (auto& r : routes_) {
-    if (r.pattern == pattern) {
-      r.upload = true;
-      return;
-    }
+    if (r.pattern == pattern) return r;
   }
   throw std::invalid_argument("no route " + std::string(pattern));
 }
 
+void Router::MarkUploadRoute(std::string_view pattern) {
+  RouteOf(pattern).upload = true;
+}
+
 void Router::MarkWidgetRoute(std::string_view pattern) {
-  for (auto& r : routes_) {
-    if (r.pattern == pattern) {
-      r.widget = true;
-      return;
-    }
-  }
-  throw std::invalid_argument("no route " + std::string(pattern));
+  RouteOf(pattern).widget = true;
 }
 
 bool Router::MatchSegments(const Route& route, const std::vector<std::string_view>& parts,

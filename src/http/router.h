@@ -51,6 +51,8 @@ class Router {
     bool widget = false;
     bool upload = false;
   };
+  // The route registered with exactly `pattern`; throws std::invalid_argument when none is.
+  Route& RouteOf(std::string_view pattern);
   static bool MatchSegments(const Route& route, const std::vector<std::string_view>& parts,
                             std::vector<std::pair<std::string, std::string>>* params);
 

@@ -399,7 +399,7 @@ Result<std::vector<std::string>> DocumentRepository::StoredElsewhere(
     const std::string& chatbot_id, const std::string& document_id,
     const std::vector<std::string>& content_hashes) {
   std::vector<std::string> out;
-  // In slices: a large document's hashes would exceed the placeholder limits.
+  // In slices: a large document's hashes would exceed the databases' bound-parameter limits.
   constexpr std::size_t kSlice = 500;
   for (std::size_t start = 0; start < content_hashes.size(); start += kSlice) {
     std::size_t n = std::min(kSlice, content_hashes.size() - start);

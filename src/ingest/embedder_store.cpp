@@ -30,6 +30,12 @@ std::string TextToEmbed(const storage::Row& r, std::size_t title, std::size_t he
   return out;
 }
 
+// Logs a reload of the chatbot (index_changes chunk -1) on `c`.
+Result<storage::ExecResult> LogReloadIn(storage::Connection& c, const std::string& chatbot_id) {
+  return c.Execute("INSERT INTO index_changes (chatbot_id, chunk_id, created_at) VALUES (?, ?, ?)",
+                   {Value(chatbot_id), Value(kReloadChatbot), Value(Now())});
+}
+
 std::vector<ChunkToEmbed> ToEmbed(const storage::Rows& rows) {
   std::vector<ChunkToEmbed> out;
   out.reserve(rows.size());
@@ -209,9 +215,7 @@ Result<bool> EmbedderStore::Switch(const std::string& chatbot_id, const std::str
     if (!lacking.ok()) return lacking.error();
     if (lacking->rows[0].GetInt(0) != 0)
       return Error::Conflict("chunks still lack vectors");  // rolls back
-    auto logged =
-        c.Execute("INSERT INTO index_changes (chatbot_id, chunk_id, created_at) VALUES (?, ?, ?)",
-                  {Value(chatbot_id), Value(kReloadChatbot), Value(Now())});
+    auto logged = LogReloadIn(c, chatbot_id);
     if (!logged.ok()) return logged.error();
     return true;
   });
@@ -224,17 +228,18 @@ Result<bool> EmbedderStore::ClearActive(const std::string& chatbot_id) {
         "active_embedder_settings = '{}' WHERE id = ?",
         {Value(chatbot_id)});
     if (!up.ok()) return up.error();
-    auto logged =
-        c.Execute("INSERT INTO index_changes (chatbot_id, chunk_id, created_at) VALUES (?, ?, ?)",
-                  {Value(chatbot_id), Value(kReloadChatbot), Value(Now())});
+    auto logged = LogReloadIn(c, chatbot_id);
     if (!logged.ok()) return logged.error();
     return true;
   });
 }
 
 Status EmbedderStore::LogReload(const std::string& chatbot_id) {
-  return db_.Write("INSERT INTO index_changes (chatbot_id, chunk_id, created_at) VALUES (?, ?, ?)",
-                   {Value(chatbot_id), Value(kReloadChatbot), Value(Now())});
+  auto conn = db_.Acquire();
+  if (!conn.ok()) return conn.error();
+  auto logged = LogReloadIn(**conn, chatbot_id);
+  if (!logged.ok()) return logged.error();
+  return OkStatus();
 }
 
 }  // namespace studybot::ingest
