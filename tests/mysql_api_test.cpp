@@ -1,5 +1,9 @@
 // The admin API end to end on MariaDB (the other API suites run on SQLite): every repository's
 // SQL is exercised on the MySQL dialect too.
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "api_client.h"
@@ -105,10 +109,16 @@ TEST(MysqlApiTest, WebhooksChatAndScrapingOnMariadb) {
   }
   auto url = (*server)->FreshDatabase("features_flow");
   ASSERT_TRUE(url.ok()) << url.error().message;
-  LoopbackHttpServer site([](const ReceivedRequest& r) {
+  // The home page is held until the test has seen its second trigger refused, so that the
+  // crawl is still running then, however loaded the machine is.
+  std::atomic<bool> hold_home{false};
+  LoopbackHttpServer site([&hold_home](const ReceivedRequest& r) {
     if (r.method == "POST") return Reply{200, "", {}};
     if (r.target == "/robots.txt") return Reply{404, "", {}};
     if (r.target == "/") {
+      for (int i = 0; i < 2000 && hold_home.load(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
       return Reply{200,
                    "<title>Home</title><p>Admissions are open.</p><a href=/faq>FAQ</a>"
                    "<a href=/latin1.txt>Old notes</a>",
@@ -171,9 +181,11 @@ TEST(MysqlApiTest, WebhooksChatAndScrapingOnMariadb) {
       api.Post("/api/scraping/urls", {{"chatbot_id", bot}, {"url", site.url("/")}}, root).status,
       201u);
   auto crawl = [&]() -> boost::json::object {
+    hold_home = true;
     auto t = api.Post("/api/scraping/trigger", {{"chatbot_id", bot}}, root);
     EXPECT_EQ(t.status, 202u) << t.raw.body();
     EXPECT_EQ(api.Post("/api/scraping/trigger", {{"chatbot_id", bot}}, root).status, 409u);
+    hold_home = false;
     for (int i = 0; i < 600; ++i) {
       auto st = api.Get("/api/scraping/status?chatbot_id=" + bot, root);
       const auto& job = st.at("jobs").at(0).as_object();
