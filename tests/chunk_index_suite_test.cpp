@@ -1,5 +1,6 @@
 // One contract, every ChunkIndex: the same tests run against the built-in HnswBm25Index and
-// against QdrantIndex talking to FakeQdrantServer. Tests check what the interface promises
+// against QdrantIndex (alone, and routed by QdrantCollections) talking to FakeQdrantServer, with
+// both fusions. Tests check what the interface promises
 // (which chunks, in a sane order, with 1-based ranks), not scores: BM25 statistics and RRF's k
 // differ between the two by design (see qdrant_index.h).
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include "fake_qdrant_server.h"
 #include "outbound/http_client.h"
 #include "search/hnsw_bm25_index.h"
+#include "search/qdrant_collections.h"
 #include "search/qdrant_index.h"
 
 namespace studybot::search {
@@ -83,9 +85,36 @@ class QdrantHarness final : public Harness {
   std::unique_ptr<QdrantIndex> index_;
 };
 
+// Qdrant through QdrantCollections, the index the server uses: vectors of 8 go to a collection
+// of their own, apart from the default one (keyword-only chatbots).
+class QdrantCollectionsHarness final : public Harness {
+ public:
+  QdrantCollectionsHarness() : http_(AllowLoopback()) {
+    QdrantIndexOptions o;
+    o.base_url = fake_.base_url();
+    o.dimensions = 384;
+    o.timeout = std::chrono::seconds(10);
+    auto made = QdrantCollections::Make(o, http_);
+    EXPECT_TRUE(made.ok());
+    index_ = std::move(made).value();
+  }
+  ChunkIndex& index() override { return *index_; }
+
+ private:
+  static outbound::HttpClientOptions AllowLoopback() {
+    outbound::HttpClientOptions o;
+    o.addresses.allow_private = true;
+    return o;
+  }
+  testing::FakeQdrantServer fake_;
+  outbound::CurlHttpClient http_;
+  std::unique_ptr<QdrantCollections> index_;
+};
+
 struct Implementation {
   std::string name;
   std::function<std::unique_ptr<Harness>()> make;
+  Fusion fusion = Fusion::kRrf;  // of every hybrid query
 };
 
 IndexedChunk Chunk(int64_t id, std::string document, std::string source, std::string url,
@@ -127,6 +156,7 @@ class ChunkIndexSuite : public ::testing::TestWithParam<Implementation> {
 
   std::vector<Hit> Find(IndexQuery q) {
     if (q.chatbot_id.empty()) q.chatbot_id = "bot";
+    q.fusion = GetParam().fusion;
     auto r = index().Search(q);
     EXPECT_TRUE(r.ok()) << r.error().message;
     if (!r.ok()) return {};
@@ -501,7 +531,15 @@ INSTANTIATE_TEST_SUITE_P(
     AllIndexes, ChunkIndexSuite,
     ::testing::Values(
         Implementation{"HnswBm25", [] { return std::unique_ptr<Harness>(new BuiltInHarness); }},
-        Implementation{"Qdrant", [] { return std::unique_ptr<Harness>(new QdrantHarness); }}),
+        Implementation{"HnswBm25Convex",
+                       [] { return std::unique_ptr<Harness>(new BuiltInHarness); },
+                       Fusion::kConvex},
+        Implementation{"Qdrant", [] { return std::unique_ptr<Harness>(new QdrantHarness); }},
+        Implementation{"QdrantConvex", [] { return std::unique_ptr<Harness>(new QdrantHarness); },
+                       Fusion::kConvex},
+        Implementation{"QdrantCollectionsConvex",
+                       [] { return std::unique_ptr<Harness>(new QdrantCollectionsHarness); },
+                       Fusion::kConvex}),
     [](const ::testing::TestParamInfo<Implementation>& info) { return info.param.name; });
 
 }  // namespace

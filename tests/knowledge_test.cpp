@@ -142,8 +142,8 @@ TEST_P(KnowledgeTest, DeletingTheChatbotEmptiesItsIndex) {
   EXPECT_EQ(api_->Delete("/api/chatbots/" + bot_, root_).status, 204u);
   auto rows = server_->app().database().Query("SELECT COUNT(*) FROM chunks");
   EXPECT_EQ(rows->rows[0].GetInt(0), 0);
-  WaitUntil([&] { return server_->app().knowledge().index->Size(bot_) == 0; });
-  EXPECT_EQ(server_->app().knowledge().index->Size(bot_), 0u);
+  WaitUntil([&] { return server_->app().knowledge().builtin->Size(bot_) == 0; });
+  EXPECT_EQ(server_->app().knowledge().builtin->Size(bot_), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, KnowledgeTest, ::testing::Values("sqlite", "mariadb"),

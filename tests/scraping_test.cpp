@@ -251,8 +251,8 @@ TEST_F(ScrapingTest, CrawledPagesAreSearchableAndLeaveTheIndexWhenWithdrawn) {
   auto chunks =
       server_.app().database().Query("SELECT COUNT(*) FROM chunks WHERE chatbot_id = ?", {bot_});
   EXPECT_EQ(chunks->rows[0].GetInt(0), 0);
-  WaitUntil([&] { return server_.app().knowledge().index->Size(bot_) == 0; });
-  EXPECT_EQ(server_.app().knowledge().index->Size(bot_), 0u);
+  WaitUntil([&] { return server_.app().knowledge().builtin->Size(bot_) == 0; });
+  EXPECT_EQ(server_.app().knowledge().builtin->Size(bot_), 0u);
 }
 
 TEST_F(ScrapingTest, ReCrawlsAreIncrementalAndGonePagesAreDropped) {

@@ -296,6 +296,8 @@ Result<std::unique_ptr<Application>> Application::Create(const Config& config, L
       config, *app->db_, *app->auth_.chatbot_service, *app->auth_.chatbots, *app->auth_.secrets,
       *app->http_client_, *app->auth_.audit, app->clock_, logger);
   if (!knowledge.ok()) return knowledge.error();
+  if (app->knowledge_.qdrant_check)
+    app->ops_deps_->checks.push_back(app->knowledge_.qdrant_check.get());
   app->BuildScraping();
   app->RegisterRoutes();
 

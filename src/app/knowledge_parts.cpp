@@ -9,7 +9,26 @@
 
 namespace studybot::app {
 
-std::optional<int64_t> KnowledgeParts::RestoreSnapshot(const std::string& path, Logger& logger) {
+namespace {
+
+// /ready: Qdrant's readiness probe.
+class QdrantCheck final : public ops::DependencyCheck {
+ public:
+  explicit QdrantCheck(search::QdrantCollections& qdrant) : qdrant_(qdrant) {}
+  std::string name() const override { return "qdrant"; }
+  Result<boost::json::object> Check() override {
+    if (auto st = qdrant_.Ping(); !st.ok()) return st.error();
+    return boost::json::object{};
+  }
+
+ private:
+  search::QdrantCollections& qdrant_;
+};
+
+}  // namespace
+
+std::optional<int64_t> KnowledgeParts::RestoreSnapshot(const std::string& path, int64_t last,
+                                                       Logger& logger) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -17,6 +36,15 @@ std::optional<int64_t> KnowledgeParts::RestoreSnapshot(const std::string& path, 
   if (!position.ok()) {
     // A snapshot is only a cache of the database: rebuild from the database instead.
     logger.Warn("index snapshot not used", {{"path", path}, {"error", position.error().message}});
+    return std::nullopt;
+  }
+  if (*position > last) {
+    // A snapshot ahead of the database's log belongs to another database (or a restored
+    // backup): it cannot be trusted.
+    logger.Warn("index snapshot is ahead of the database; rebuilding",
+                {{"snapshot", std::to_string(*position)}, {"database", std::to_string(last)}});
+    for (const auto& [bot, settings] : index->AllSettings())
+      (void)index->DropChatbot(bot);  // the load from the database brings back what is real
     return std::nullopt;
   }
   return *position;
@@ -74,7 +102,7 @@ Status KnowledgeParts::Build(const Config& config, storage::Database& db,
         return secrets.Get(bot, name);
       },
       *operator_http, guarded_http, std::move(defaults));
-  index = std::make_unique<search::HnswBm25Index>();
+  if (auto made = BuildIndex(config); !made.ok()) return made;
   documents = std::make_unique<ingest::DocumentRepository>(db);
   follower = std::make_unique<ingest::IndexFollower>(*documents, *index, logger,
                                                      config.knowledge.index_poll_interval);
@@ -99,37 +127,87 @@ Status KnowledgeParts::Build(const Config& config, storage::Database& db,
                                                    [w = worker.get()] { w->Poke(); });
   chatbots.SetKnowledgeObserver(watch.get());
   auto started = std::chrono::steady_clock::now();
-  std::string snapshot = (std::filesystem::path(config.data_dir) / "index.snapshot").string();
-  std::string how = "database";
-  auto restored = RestoreSnapshot(snapshot, logger);
   auto last = documents->LastChangeSeq();
   if (!last.ok()) return last.error();
-  if (restored && *restored > *last) {
-    // A snapshot ahead of the database's log belongs to another database (or a restored
-    // backup): it cannot be trusted.
-    logger.Warn("index snapshot is ahead of the database; rebuilding",
-                {{"snapshot", std::to_string(*restored)}, {"database", std::to_string(*last)}});
-    restored.reset();
-  }
-  if (restored) {
-    follower->ResumeFrom(*restored, index->AllSettings());
-    auto caught_up = follower->CatchUp();
-    if (!caught_up.ok()) return caught_up;
-    how = "snapshot";
+  std::string from;
+  const std::string snapshot =
+      (std::filesystem::path(config.data_dir) / (qdrant ? "qdrant.checkpoint" : "index.snapshot"))
+          .string();
+  if (qdrant) {
+    from = OpenQdrant(snapshot, *last, logger);
   } else {
-    auto loaded = follower->LoadAll();
-    if (!loaded.ok()) return loaded;
+    auto opened = OpenBuiltin(snapshot, *last, logger);
+    if (!opened.ok()) return opened.error();
+    from = *opened;
   }
   follower->SetCheckpoint(
       [this, snapshot, &logger](int64_t position) { WriteSnapshot(snapshot, position, logger); },
       config.knowledge.snapshot_interval);
   logger.Info("search index opened",
-              {{"from", how},
+              {{"index", qdrant ? "qdrant" : "built-in"},
+               {"from", from},
                {"ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                          std::chrono::steady_clock::now() - started)
                                          .count())},
                {"position", std::to_string(follower->position())}});
   return OkStatus();
+}
+
+Status KnowledgeParts::BuildIndex(const Config& config) {
+  if (config.qdrant.url.empty()) {
+    builtin = std::make_unique<search::HnswBm25Index>();
+    index = builtin.get();
+    return OkStatus();
+  }
+  search::QdrantIndexOptions o;
+  o.base_url = config.qdrant.url;
+  o.api_key = config.qdrant.api_key;
+  o.collection_prefix = config.qdrant.collection_prefix;
+  o.timeout = config.qdrant.timeout;
+  // Keyword-only chatbots live in the collection of the hashing embedder's length.
+  o.dimensions = 384;
+  // Qdrant is the operator's server, often on the same network: private addresses go.
+  auto made = search::QdrantCollections::Make(std::move(o), *operator_http);
+  if (!made.ok()) {
+    return Error::InvalidArgument("qdrant (STUDYBOT_QDRANT_*): " + made.error().message);
+  }
+  qdrant = std::move(made).value();
+  index = qdrant.get();
+  qdrant_check = std::make_unique<QdrantCheck>(*qdrant);
+  return OkStatus();
+}
+
+Result<std::string> KnowledgeParts::OpenBuiltin(const std::string& snapshot, int64_t last,
+                                                Logger& logger) {
+  auto restored = RestoreSnapshot(snapshot, last, logger);
+  if (!restored) {
+    if (auto loaded = follower->LoadAll(); !loaded.ok()) return loaded.error();
+    return std::string("database");
+  }
+  follower->ResumeFrom(*restored, index->AllSettings());
+  if (auto caught_up = follower->CatchUp(); !caught_up.ok()) return caught_up.error();
+  return std::string("snapshot");
+}
+
+std::string KnowledgeParts::OpenQdrant(const std::string& checkpoint, int64_t last,
+                                       Logger& logger) {
+  auto restored = RestoreSnapshot(checkpoint, last, logger);
+  if (restored) {
+    // A Qdrant that lost collections (deleted, or a new server) needs everything again.
+    auto missing = qdrant->MissingCollections();
+    if (missing.ok() && !missing->empty()) {
+      logger.Warn("Qdrant lacks collections of the checkpoint; reloading",
+                  {{"collection", missing->front()}});
+      restored.reset();
+    }
+  }
+  // No catching up here: Qdrant may be down. The follower's loop does it, and retries.
+  if (restored) {
+    follower->ResumeFrom(*restored, index->AllSettings());
+    return "checkpoint";
+  }
+  follower->LoadAllLater();
+  return "database, in the background";
 }
 
 void KnowledgeParts::Start() {

@@ -1,6 +1,7 @@
-// The knowledge feature's objects (issue 9): the job queue and its workers, the embedder, the
-// built-in search index and the follower that keeps it equal to the database, the ingestion
-// pipeline, and the document and search services behind their routes. Built by Application.
+// The knowledge feature's objects (issue 9): the job queue and its workers, the embedders, the
+// search index (built in, or Qdrant) and the follower that keeps it equal to the database, the
+// ingestion pipeline, and the document and search services behind their routes. Built by
+// Application.
 #pragma once
 
 #include <memory>
@@ -23,8 +24,10 @@
 #include "ingest/routes.h"
 #include "jobs/job_queue.h"
 #include "jobs/job_worker.h"
+#include "ops/readiness.h"
 #include "outbound/http_client.h"
 #include "search/hnsw_bm25_index.h"
+#include "search/qdrant_collections.h"
 
 namespace studybot::app {
 
@@ -34,7 +37,11 @@ struct KnowledgeParts {
   std::unique_ptr<outbound::CurlHttpClient> operator_http;  // for OPENAI_BASE_URL
   std::unique_ptr<ingest::EmbedderStore> embedder_store;
   std::unique_ptr<ingest::EmbedderRegistry> embedders;
-  std::unique_ptr<search::HnswBm25Index> index;
+  // One of the two indexes: the built-in one, or Qdrant's (config qdrant.url).
+  std::unique_ptr<search::HnswBm25Index> builtin;
+  std::unique_ptr<search::QdrantCollections> qdrant;
+  search::CheckpointedIndex* index = nullptr;
+  std::unique_ptr<ops::DependencyCheck> qdrant_check;  // for /ready, with Qdrant
   std::unique_ptr<ingest::DocumentRepository> documents;
   std::unique_ptr<ingest::IndexFollower> follower;
   std::unique_ptr<ingest::ReindexJob> reindex;
@@ -55,8 +62,15 @@ struct KnowledgeParts {
   void Stop();
 
  private:
+  Status BuildIndex(const Config& config);
+  // Fills the built-in index (from its snapshot and the log, or the database) before serving.
+  // Answers where it came from: "snapshot" or "database".
+  Result<std::string> OpenBuiltin(const std::string& snapshot, int64_t last, Logger& logger);
+  // Qdrant keeps its points: resumes from the checkpoint, or loads everything in the background
+  // (Qdrant may be down at start: the follower retries).
+  std::string OpenQdrant(const std::string& checkpoint, int64_t last, Logger& logger);
   // The position of a usable snapshot at `path` (now loaded into the index), or nullopt.
-  std::optional<int64_t> RestoreSnapshot(const std::string& path, Logger& logger);
+  std::optional<int64_t> RestoreSnapshot(const std::string& path, int64_t last, Logger& logger);
   void WriteSnapshot(const std::string& path, int64_t position, Logger& logger);
 };
 

@@ -372,6 +372,14 @@ const std::vector<Setting>& Settings() {
       DurationSetting(
           "knowledge.snapshot_interval",
           [](auto& c) -> auto& { return c.knowledge.snapshot_interval; }),
+      StringSetting(
+          "qdrant.url", [](auto& c) -> auto& { return c.qdrant.url; }),
+      StringSetting(
+          "qdrant.api_key", [](auto& c) -> auto& { return c.qdrant.api_key; }, true),
+      StringSetting(
+          "qdrant.collection_prefix", [](auto& c) -> auto& { return c.qdrant.collection_prefix; }),
+      DurationSetting(
+          "qdrant.timeout", [](auto& c) -> auto& { return c.qdrant.timeout; }),
   };
   return kSettings;
 }

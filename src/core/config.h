@@ -174,6 +174,18 @@ struct KnowledgeConfig {
   // Chunking, embedders and retrieval are per chatbot (chatbots/knowledge_settings.h).
 };
 
+// The search index in a Qdrant server instead of the built-in one (search/qdrant_collections.h).
+struct QdrantConfig {
+  // Qdrant's REST API, e.g. http://qdrant:6333 (STUDYBOT_QDRANT_URL). Empty: built-in index.
+  std::string url;
+  // Sent as `api-key` when set (STUDYBOT_QDRANT_API_KEY). Secret.
+  std::string api_key;
+  // Collections are "<collection_prefix>_d<vector length>".
+  std::string collection_prefix = "studybot";
+  // Per request to Qdrant.
+  std::chrono::milliseconds timeout{5'000};
+};
+
 struct Config {
   // development or production. Production refuses to start without explicit secrets.
   std::string environment = "development";
@@ -193,6 +205,7 @@ struct Config {
   WebhookConfig webhooks;
   ScrapingConfig scraping;
   KnowledgeConfig knowledge;
+  QdrantConfig qdrant;
   // AES-256-GCM keyring for secrets at rest: "k2:<base64url 32 bytes>,k1:<...>" (first = current).
   // Empty in development: generated into <data_dir>/encryption_key (0600). Required in production.
   std::string encryption_key;

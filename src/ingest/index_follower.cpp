@@ -47,6 +47,15 @@ search::ChatbotIndexSettings SettingsFrom(const std::string& language,
 
 Status IndexFollower::LoadAll() {
   std::lock_guard lock(apply_mu_);
+  return LoadAllLocked();
+}
+
+void IndexFollower::LoadAllLater() {
+  std::lock_guard lock(apply_mu_);
+  load_pending_ = true;
+}
+
+Status IndexFollower::LoadAllLocked() {
   // The position is taken first: changes committed while loading are applied again after.
   auto last = docs_.LastChangeSeq();
   if (!last.ok()) return last.error();
@@ -58,6 +67,7 @@ Status IndexFollower::LoadAll() {
   }
   position_ = *last;
   gaps_.clear();
+  load_pending_ = false;
   checkpointed_ = -1;  // worth a snapshot
   return OkStatus();
 }
@@ -134,6 +144,9 @@ Status IndexFollower::Apply(const std::vector<int64_t>& ids, const std::string& 
 
 Status IndexFollower::CatchUp() {
   std::lock_guard lock(apply_mu_);
+  if (load_pending_) {
+    if (auto loaded = LoadAllLocked(); !loaded.ok()) return loaded;
+  }
   for (;;) {
     int64_t from = position_.load();
     auto changes = docs_.ChangesAfter(from, kBatch);
@@ -178,6 +191,15 @@ Status IndexFollower::CatchUp() {
       // refuses) would stall every chatbot behind this one for ever: log it and go on. The
       // database still holds the chunk; a rebuild (restart without snapshot) picks it up.
       if (applied.error().code == ErrorCode::kUnavailable) return applied;
+      // The index may refuse a change that its current build of the chatbot cannot take (Qdrant:
+      // the first vectors of a chatbot that was keyword only): rebuilding it whole may.
+      if (auto reloaded = Reload(bot); reloaded.ok()) {
+        logger_.Warn("index change refused; chatbot reloaded",
+                     {{"chatbot", bot}, {"error", applied.error().message}});
+        continue;
+      } else if (reloaded.error().code == ErrorCode::kUnavailable) {
+        return reloaded;
+      }
       logger_.Error("index change skipped", {{"chatbot", bot},
                                              {"chunks", std::to_string(ids.size())},
                                              {"error", applied.error().message}});
@@ -225,7 +247,8 @@ void IndexFollower::MaybeCheckpoint(bool force) {
   auto now = std::chrono::steady_clock::now();
   if (!force && now - last_checkpoint_ < checkpoint_every_) return;
   std::lock_guard lock(apply_mu_);
-  if (position_.load() == checkpointed_) return;
+  // Nothing worth keeping before the first load is done.
+  if (load_pending_ || position_.load() == checkpointed_) return;
   checkpoint_(position_.load());
   checkpointed_ = position_.load();
   last_checkpoint_ = now;

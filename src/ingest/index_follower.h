@@ -38,6 +38,9 @@ class IndexFollower {
 
   // Loads everything the database holds.
   Status LoadAll();
+  // Makes the next CatchUp load everything first (retried by the loop until it succeeds): for an
+  // index kept in another server, which may be down at start.
+  void LoadAllLater();
   // Starts following from `position` (the index was restored from a snapshot of it, holding
   // these chatbots with these settings).
   void ResumeFrom(int64_t position, std::map<std::string, search::ChatbotIndexSettings> held);
@@ -56,7 +59,8 @@ class IndexFollower {
   int64_t position() const { return position_.load(); }
 
  private:
-  // REQUIRES: apply_mu_ for the three.
+  // REQUIRES: apply_mu_ for the four.
+  Status LoadAllLocked();
   Status Apply(const std::vector<int64_t>& ids, const std::string& chatbot_id);
   Status Load(const std::string& chatbot_id, const search::ChatbotIndexSettings& settings);
   Status Reload(const std::string& chatbot_id);
@@ -73,6 +77,7 @@ class IndexFollower {
   // The settings (language, embedder) each loaded chatbot's index was built with.
   // REQUIRES: apply_mu_
   std::map<std::string, search::ChatbotIndexSettings> known_;
+  bool load_pending_ = false;  // REQUIRES: apply_mu_
 
   std::function<void(int64_t)> checkpoint_;
   std::chrono::milliseconds checkpoint_every_{60'000};

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <thread>
 
 #include "test_server.h"
 
@@ -13,14 +14,17 @@ namespace {
 // A ChunkIndex that records what it holds and refuses one chatbot's upserts.
 class RecordingIndex final : public search::ChunkIndex {
  public:
-  std::string refuse;
+  std::string refuse;          // refuses its upserts and rebuilds
+  std::string refuse_upserts;  // refuses its upserts only
+  bool down = false;           // everything kUnavailable
   std::map<std::string, std::set<int64_t>> held;
   std::map<std::string, search::Language> languages;
   std::map<std::string, search::ChatbotIndexSettings> settings_of;
   int replaced = 0;
 
   Status Upsert(const std::string& bot, const std::vector<search::IndexedChunk>& chunks) override {
-    if (bot == refuse) return Error::InvalidArgument("refused");
+    if (down) return Error::Unavailable("down");
+    if (bot == refuse || bot == refuse_upserts) return Error::InvalidArgument("refused");
     for (const auto& c : chunks)
       held[bot].insert(c.id);
     return OkStatus();
@@ -36,6 +40,7 @@ class RecordingIndex final : public search::ChunkIndex {
   }
   Status ReplaceChatbot(const std::string& bot, const search::ChatbotIndexSettings& settings,
                         const search::ChunkPager& pager) override {
+    if (down) return Error::Unavailable("down");
     if (bot == refuse) return Error::InvalidArgument("refused");
     std::set<int64_t> fresh;
     for (int64_t after = 0;;) {
@@ -126,6 +131,52 @@ TEST_F(IndexFollowerTest, FollowsTheLogAndOneRefusedChangeDoesNotStallTheOthers)
                   .ok());
   ASSERT_TRUE(follower.CatchUp().ok());
   EXPECT_FALSE(index.held.count("b1"));
+}
+
+TEST_F(IndexFollowerTest, AChangeTheIndexRefusesIsRepairedByRebuildingTheChatbot) {
+  DocumentRepository docs(*db_);
+  RecordingIndex index;
+  IndexFollower follower(docs, index, logger_);
+  AddChunk("b1", "h1");
+  ASSERT_TRUE(follower.LoadAll().ok());
+  int rebuilt = index.replaced;
+  AddChunk("b1", "h2");
+  index.refuse_upserts = "b1";
+  ASSERT_TRUE(follower.CatchUp().ok());
+  EXPECT_EQ(index.replaced, rebuilt + 1);
+  EXPECT_EQ(index.held["b1"].size(), 2u) << "the refused chunk is in after the rebuild";
+  EXPECT_EQ(follower.position(), 2);
+}
+
+TEST_F(IndexFollowerTest, ALoadLeftForLaterWaitsForTheIndexAndLosesNothing) {
+  DocumentRepository docs(*db_);
+  RecordingIndex index;
+  IndexFollower follower(docs, index, logger_);
+  AddChunk("b1", "h1");
+  index.down = true;  // Qdrant down at start
+  follower.LoadAllLater();
+  {
+    // The loop retries meanwhile, and writes no checkpoint of a load not done (position 0,
+    // no chatbots): a restart would trust it.
+    IndexFollower looping(docs, index, logger_, std::chrono::milliseconds(5));
+    looping.LoadAllLater();
+    int checkpoints = 0;
+    looping.SetCheckpoint([&](int64_t) { ++checkpoints; }, std::chrono::milliseconds(0));
+    looping.Start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    looping.Stop();
+    EXPECT_EQ(checkpoints, 0);
+  }
+  auto first = follower.CatchUp();
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(follower.position(), 0);
+  AddChunk("b2", "h2");
+  index.down = false;
+  ASSERT_TRUE(follower.CatchUp().ok());
+  EXPECT_EQ(index.held["b1"].size(), 1u);
+  EXPECT_EQ(index.held["b2"].size(), 1u);
+  EXPECT_EQ(follower.position(), 2);
 }
 
 TEST_F(IndexFollowerTest, AReloadRebuildsTheChatbotInItsLanguage) {

@@ -9,8 +9,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -52,7 +54,7 @@ struct IndexQuery {
   std::size_t top_k = 5;
   std::size_t candidate_depth = 50;  // candidates taken from each side before fusion
   SearchMode mode = SearchMode::kHybrid;
-  Fusion fusion = Fusion::kRrf;  // QdrantIndex fuses with RRF whatever this says
+  Fusion fusion = Fusion::kRrf;
   ChunkFilter filter;
 };
 
@@ -98,6 +100,20 @@ class ChunkIndex {
   virtual std::optional<ChatbotIndexSettings> SettingsOf(const std::string& chatbot_id) = 0;
   // Best hits first, at most top_k. kUnavailable when the index cannot answer (Qdrant down).
   virtual Result<std::vector<Hit>> Search(const IndexQuery& query) = 0;
+};
+
+// A ChunkIndex that can be checkpointed: Save writes its state (for the built-in index, every
+// chunk it holds; for one kept in another server, what this process knows about it) with the
+// change-log position it reflects, and Load puts it back, answering that position
+// (kInvalidArgument, leaving the index as it was, for a truncated, corrupt or foreign
+// checkpoint). A restart then replays the change log from there instead of reloading
+// everything.
+class CheckpointedIndex : public ChunkIndex {
+ public:
+  virtual void Save(std::string& out, int64_t position) = 0;
+  virtual Result<int64_t> Load(std::string_view data) = 0;
+  // Every chatbot held and its settings.
+  virtual std::map<std::string, ChatbotIndexSettings> AllSettings() = 0;
 };
 
 }  // namespace studybot::search

@@ -29,7 +29,7 @@ struct HnswBm25Options {
   int hnsw_ef_search = 64;
 };
 
-class HnswBm25Index final : public ChunkIndex {
+class HnswBm25Index final : public CheckpointedIndex {
  public:
   explicit HnswBm25Index(HnswBm25Options options = {}) : options_(options) {}
 
@@ -44,15 +44,15 @@ class HnswBm25Index final : public ChunkIndex {
   std::size_t Size(const std::string& chatbot_id);
   std::optional<ChatbotIndexSettings> SettingsOf(const std::string& chatbot_id) override;
   // Every chatbot held and its settings.
-  std::map<std::string, ChatbotIndexSettings> AllSettings();
+  std::map<std::string, ChatbotIndexSettings> AllSettings() override;
 
   // Snapshots: every chatbot's index (its language, BM25, vectors and filter fields) in one
   // checksummed blob, with the change-log `position` it reflects. Save appends; searches go on
   // meanwhile, changes wait. Load replaces the whole contents and returns the position;
   // kInvalidArgument (leaving the index as it was) for a truncated, corrupt, foreign or older
   // snapshot.
-  void Save(std::string& out, int64_t position);
-  Result<int64_t> Load(std::string_view data);
+  void Save(std::string& out, int64_t position) override;
+  Result<int64_t> Load(std::string_view data) override;
 
  private:
   struct Meta {

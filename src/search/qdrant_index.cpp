@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include <boost/json/array.hpp>
@@ -222,14 +223,9 @@ Status QdrantIndex::EnsureCollection() {
   std::lock_guard lock(create_mu_);
   if (ready_.load()) return OkStatus();
   const std::string path = "/collections/" + collection_;
-  auto exists = Call("check the collection", "GET", path + "/exists", nullptr);
+  auto exists = CollectionExists();
   if (!exists.ok()) return std::move(exists).error();
-  const json::object* o = exists->result.if_object();
-  const json::value* flag = o != nullptr ? o->if_contains("exists") : nullptr;
-  if (flag == nullptr || !flag->is_bool()) {
-    return Error::Internal("Qdrant answered the collection check without \"exists\"");
-  }
-  if (!flag->get_bool()) {
+  if (!*exists) {
     if (auto created = CreateCollection(); !created.ok()) return created;
   }
   // Index creation is idempotent: done every time, in case a node stopped half-way.
@@ -405,8 +401,11 @@ Result<std::vector<Hit>> QdrantIndex::Search(const IndexQuery& q) {
   const std::size_t depth = std::max(q.candidate_depth, q.top_k);
   const std::string indexed = qdrant::IndexedPrefix(q.filter.url_prefix);
   const json::object filter = qdrant::FilterFor(q.chatbot_id, q.filter, indexed);
-  if (indexed == q.filter.url_prefix) return SearchExact(q, sides, filter, depth);
-  return SearchChecked(q, sides, filter, depth);
+  // Convex fusion needs both lists' scores: fused here, from the two single-side queries.
+  const bool convex = q.mode == SearchMode::kHybrid && q.fusion == Fusion::kConvex;
+  const bool exact = indexed == q.filter.url_prefix;
+  if (exact && !convex) return SearchExact(q, sides, filter, depth);
+  return SearchChecked(q, sides, filter, depth, exact ? 1 : options_.url_overfetch);
 }
 
 Result<std::vector<Hit>> QdrantIndex::SearchExact(const IndexQuery& q,
@@ -489,26 +488,35 @@ Result<std::vector<Hit>> QdrantIndex::SearchExact(const IndexQuery& q,
   return hits;
 }
 
-Status QdrantIndex::FillDenseScores(const IndexQuery& q, std::vector<Hit>& hits) {
+Result<std::unordered_map<int64_t, float>> QdrantIndex::DenseScores(
+    const IndexQuery& q, const std::vector<int64_t>& chunk_ids) {
+  std::unordered_map<int64_t, float> score;
+  if (chunk_ids.empty()) return score;
   json::array ids;
-  for (const Hit& h : hits) {
-    if (h.dense_rank == 0) ids.emplace_back(qdrant::PointId(q.chatbot_id, h.chunk_id));
-  }
-  if (ids.empty()) return OkStatus();
-  const std::size_t n = ids.size();
+  for (int64_t id : chunk_ids)
+    ids.emplace_back(qdrant::PointId(q.chatbot_id, id));
   json::object filter = qdrant::ChatbotFilter(q.chatbot_id);
   filter["must"].as_array().emplace_back(json::object{{"has_id", std::move(ids)}});
   auto r = Call("score hits", "POST", "/collections/" + collection_ + "/points/query",
-                SideQuery(FloatArray(q.vector), false, filter, n, false), {404});
+                SideQuery(FloatArray(q.vector), false, filter, chunk_ids.size(), false), {404});
   if (!r.ok()) return std::move(r).error();
-  if (r->status == 404) return OkStatus();
+  if (r->status == 404) return score;
   auto points = ParsePoints(r->result, q.chatbot_id);
   if (!points.ok()) return std::move(points).error();
-  std::unordered_map<int64_t, float> score;
   for (const Scored& p : *points)
     score.emplace(p.id, p.score);
+  return score;
+}
+
+Status QdrantIndex::FillDenseScores(const IndexQuery& q, std::vector<Hit>& hits) {
+  std::vector<int64_t> ids;
+  for (const Hit& h : hits) {
+    if (h.dense_rank == 0) ids.push_back(h.chunk_id);
+  }
+  auto score = DenseScores(q, ids);
+  if (!score.ok()) return std::move(score).error();
   for (Hit& h : hits) {
-    if (auto it = score.find(h.chunk_id); h.dense_rank == 0 && it != score.end()) {
+    if (auto it = score->find(h.chunk_id); h.dense_rank == 0 && it != score->end()) {
       h.dense_score = it->second;
     }
   }
@@ -517,12 +525,12 @@ Status QdrantIndex::FillDenseScores(const IndexQuery& q, std::vector<Hit>& hits)
 
 Result<std::vector<Hit>> QdrantIndex::SearchChecked(const IndexQuery& q,
                                                     const std::vector<Side>& sides,
-                                                    const json::object& filter, std::size_t depth) {
+                                                    const json::object& filter, std::size_t depth,
+                                                    std::size_t overfetch) {
   const std::size_t keep = q.mode == SearchMode::kHybrid ? depth : q.top_k;
   json::array searches;
   for (const Side& s : sides)
-    searches.emplace_back(
-        SideQuery(s.query, s.keyword, filter, keep * options_.url_overfetch, true));
+    searches.emplace_back(SideQuery(s.query, s.keyword, filter, keep * overfetch, overfetch > 1));
   auto r = Call("search", "POST", "/collections/" + collection_ + "/points/query/batch",
                 json::object{{"searches", std::move(searches)}}, {404});
   if (!r.ok()) return std::move(r).error();
@@ -541,6 +549,32 @@ Result<std::vector<Hit>> QdrantIndex::SearchChecked(const IndexQuery& q,
       if (StartsWith(p.url, q.filter.url_prefix)) list.emplace_back(p.id, p.score);
     }
   }
+  const bool has_dense =
+      std::any_of(sides.begin(), sides.end(), [](const Side& s) { return !s.keyword; });
+  if (q.mode == SearchMode::kHybrid && q.fusion == Fusion::kConvex) {
+    // The cosines of the keyword candidates the dense list lacks, in one request.
+    std::unordered_map<int64_t, float> cosine;
+    if (has_dense) {
+      std::unordered_set<int64_t> dense_ids;
+      for (const auto& [id, score] : lists[1])
+        dense_ids.insert(id);
+      std::vector<int64_t> missing;
+      for (const auto& [id, score] : lists[0]) {
+        if (!dense_ids.count(id)) missing.push_back(id);
+      }
+      auto scored = DenseScores(q, missing);
+      if (!scored.ok()) return std::move(scored).error();
+      cosine = std::move(scored).value();
+    }
+    return FuseConvex(
+        lists[0], lists[1],
+        [&cosine](int64_t id) -> std::optional<float> {
+          auto it = cosine.find(id);
+          if (it == cosine.end()) return std::nullopt;
+          return it->second;
+        },
+        q.top_k);
+  }
   if (q.mode == SearchMode::kHybrid) {
     // Qdrant's 1 / (k + rank - 1) is FuseRrf's 1 / (k' + rank) with k' = k - 1.
     const int k = options_.rrf_k > 0 ? options_.rrf_k : kQdrantDefaultRrfK;
@@ -549,7 +583,7 @@ Result<std::vector<Hit>> QdrantIndex::SearchChecked(const IndexQuery& q,
       if (h.keyword_rank > 0) h.keyword_score = lists[0][h.keyword_rank - 1].second;
       if (h.dense_rank > 0) h.dense_score = lists[1][h.dense_rank - 1].second;
     }
-    if (std::any_of(sides.begin(), sides.end(), [](const Side& s) { return !s.keyword; })) {
+    if (has_dense) {
       if (auto filled = FillDenseScores(q, hits); !filled.ok()) return filled.error();
     }
     return hits;
@@ -565,6 +599,23 @@ Result<std::vector<Hit>> QdrantIndex::SearchChecked(const IndexQuery& q,
     hits.push_back(h);
   }
   return hits;
+}
+
+void QdrantIndex::Adopt(const std::string& chatbot_id, const ChatbotIndexSettings& settings) {
+  std::lock_guard lock(settings_mu_);
+  settings_[chatbot_id] = Settings{settings.language, "", settings.embedder};
+}
+
+Result<bool> QdrantIndex::CollectionExists() {
+  auto exists =
+      Call("check the collection", "GET", "/collections/" + collection_ + "/exists", nullptr);
+  if (!exists.ok()) return std::move(exists).error();
+  const json::object* o = exists->result.if_object();
+  const json::value* flag = o != nullptr ? o->if_contains("exists") : nullptr;
+  if (flag == nullptr || !flag->is_bool()) {
+    return Error::Internal("Qdrant answered the collection check without \"exists\"");
+  }
+  return flag->get_bool();
 }
 
 Status QdrantIndex::Ping() {

@@ -21,15 +21,18 @@
 // Upserts go in batches of upsert_batch points, one after another; a failure part-way leaves
 // the earlier batches in (the caller retries the whole call, which is idempotent).
 //
-// Searches take one HTTP request: keyword or dense mode a single Query API call; hybrid mode a
-// /points/query/batch call holding the fused query (prefetch of both sides, `fusion: rrf`,
-// Qdrant's own RRF) and the two single-side queries, whose order gives each hit's keyword_rank
-// and dense_rank. Qdrant's RRF scores a hit 1 / (k + rank - 1) per list with k = 2 unless rrf_k
-// is set, where the built-in index uses 1 / (60 + rank): orders may differ slightly between the
-// two. A url_prefix that does not end with '/' (see qdrant_points.h) is narrowed on the server,
-// over-fetched (url_overfetch times the depth) and finished on the client, fusion included
-// (same formula as Qdrant's); a prefix matching more than that many non-matching chunks ahead
-// of the matching ones can then miss hits.
+// Searches take one HTTP request: keyword or dense mode a single Query API call. Hybrid mode with
+// Fusion::kConvex (the chatbots' default) asks for both sides' candidates in one
+// /points/query/batch call and fuses them here with FuseConvex (search/fusion.h), exactly as the
+// built-in index does, plus one request for the cosines of keyword candidates the dense side
+// lacks. Hybrid mode with Fusion::kRrf sends a /points/query/batch call holding the fused query
+// (prefetch of both sides, `fusion: rrf`, Qdrant's own RRF) and the two single-side queries, whose
+// order gives each hit's keyword_rank and dense_rank. Qdrant's RRF scores a hit 1 / (k + rank - 1)
+// per list with k = 2 unless rrf_k is set, where the built-in index uses 1 / (60 + rank): orders
+// may differ slightly between the two. A url_prefix that does not end with '/' (see
+// qdrant_points.h) is narrowed on the server, over-fetched (url_overfetch times the depth) and
+// finished on the client, fusion included (same formula as Qdrant's); a prefix matching more than
+// that many non-matching chunks ahead of the matching ones can then miss hits.
 //
 // IDF comes from the whole collection, all chatbots together; avgdl is a constant. Keyword
 // scores thus differ from the built-in index's, and are not comparable across chatbots.
@@ -60,6 +63,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/json/value.hpp>
@@ -116,6 +120,12 @@ class QdrantIndex final : public ChunkIndex {
   // the built-in index's); nullopt before its first ReplaceChatbot here.
   std::optional<ChatbotIndexSettings> SettingsOf(const std::string& chatbot_id) override;
 
+  // Takes the chatbot as indexed with `settings` (restored from a checkpoint of this process:
+  // its points are in Qdrant already).
+  void Adopt(const std::string& chatbot_id, const ChatbotIndexSettings& settings);
+  // Whether the collection exists (false after an operator deleted it, or on a new Qdrant).
+  Result<bool> CollectionExists();
+
   // For /ready: OK when Qdrant's readiness probe (GET /readyz) answers 200, kUnavailable
   // otherwise.
   Status Ping();
@@ -157,13 +167,19 @@ class QdrantIndex final : public ChunkIndex {
                            std::size_t begin, std::size_t end,
                            const std::vector<std::vector<std::string>>& terms,
                            const std::string& build);
+  // The cosine of each of `chunk_ids` that has a dense vector, to q.vector (one request).
+  Result<std::unordered_map<int64_t, float>> DenseScores(const IndexQuery& q,
+                                                         const std::vector<int64_t>& chunk_ids);
   // Fills dense_score of `hits` that lack it (one request).
   Status FillDenseScores(const IndexQuery& q, std::vector<Hit>& hits);
   Status Delete(const std::string& what, const boost::json::value& selector);
   Result<std::vector<Hit>> SearchExact(const IndexQuery& q, const std::vector<Side>& sides,
                                        const boost::json::object& filter, std::size_t depth);
+  // Both sides' lists (each of `overfetch` times the depth, URLs checked on the client when
+  // above 1), fused here.
   Result<std::vector<Hit>> SearchChecked(const IndexQuery& q, const std::vector<Side>& sides,
-                                         const boost::json::object& filter, std::size_t depth);
+                                         const boost::json::object& filter, std::size_t depth,
+                                         std::size_t overfetch);
 
   const QdrantIndexOptions options_;
   const std::string base_;        // base_url without a trailing slash
