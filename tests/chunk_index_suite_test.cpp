@@ -433,6 +433,10 @@ TEST_P(ChunkIndexSuite, FilterOnUrlPrefixAtAPathBoundary) {
   EXPECT_EQ(Ids(Find(q)), (std::set<int64_t>{1, 2, 3, 4}));
   q.filter.url_prefix = "https://elsewhere.org/";
   EXPECT_TRUE(Find(q).empty());
+  // Hybrid too: both sides filtered.
+  IndexQuery h = Hybrid("refunds search pricing", Everything(), 10);
+  h.filter.url_prefix = "https://ex.com/docs/";
+  EXPECT_EQ(Ids(Find(h)), (std::set<int64_t>{1, 2}));
 }
 
 TEST_P(ChunkIndexSuite, FilterOnUrlPrefixInsideASegment) {

@@ -125,6 +125,13 @@ void FakeQdrantServer::ReleaseDelays() {
   wake_.notify_all();
 }
 
+void FakeQdrantServer::ClearFaults() {
+  std::lock_guard lock(mu_);
+  ++release_epoch_;
+  faults_.clear();
+  wake_.notify_all();
+}
+
 std::vector<FakeQdrantCall> FakeQdrantServer::Calls() {
   std::lock_guard lock(mu_);
   return calls_;

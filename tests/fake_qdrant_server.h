@@ -97,6 +97,8 @@ class FakeQdrantServer {
   void DelayNext(int n, std::chrono::milliseconds delay);
   // Ends the delay being waited out, and drops queued delays.
   void ReleaseDelays();
+  // Drops every queued fault (Qdrant is back), and ends the delay being waited out.
+  void ClearFaults();
 
   std::vector<FakeQdrantCall> Calls();
   // Calls with this method and path (query string ignored).

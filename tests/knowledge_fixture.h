@@ -1,6 +1,6 @@
 // The fixture of the knowledge suites (knowledge_test.cpp, knowledge_settings_test.cpp): a real
-// server on SQLite or on MariaDB, a system admin signed in, and a chatbot on the built-in hashing
-// embedder.
+// server on SQLite or on MariaDB with the built-in index, or on SQLite with its index in the fake
+// Qdrant ("qdrant"), a system admin signed in, and a chatbot on the built-in hashing embedder.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "api_client.h"
+#include "fake_qdrant_server.h"
 #include "loopback_listener.h"
 #include "mariadb_server.h"
 #include "test_server.h"
@@ -42,7 +43,8 @@ The cafeteria serves vegetarian lunches every weekday, and breakfast from 7:30.
 Bicycles are parked in the covered shed behind the gym; cars need a permit from the front desk.
 )";
 
-// Every case runs on SQLite and on MariaDB (the real server the harness starts).
+// Every case runs on SQLite and on MariaDB (the real server the harness starts), and, where
+// instantiated with "qdrant", with the index in Qdrant.
 class KnowledgeFixture : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -58,10 +60,12 @@ class KnowledgeFixture : public ::testing::TestWithParam<std::string> {
       ASSERT_TRUE(fresh.ok()) << fresh.error().message;
       url = *fresh;
     }
+    if (GetParam() == "qdrant") qdrant_ = std::make_unique<FakeQdrantServer>();
     std::cerr << "[knowledge] running against " << GetParam() << "\n";
     server_ = std::make_unique<TestServer>([&](Config& c) {
       Knowledge(c);
       if (!url.empty()) c.database.url = url;
+      if (qdrant_) c.qdrant.url = qdrant_->base_url();
     });
     api_ = std::make_unique<ApiClient>(server_->port());
     root_ = api_->Login(kRoot, kPassword);
@@ -86,6 +90,16 @@ class KnowledgeFixture : public ::testing::TestWithParam<std::string> {
   }
 
   std::string Docs() const { return "/api/chatbots/" + bot_ + "/documents"; }
+
+  // The chunks the index holds for the chatbot (with Qdrant: every point of the collections it
+  // may use, the suites having one chatbot with chunks).
+  std::size_t IndexSize() {
+    if (!qdrant_) return server_->app().knowledge().builtin->Size(bot_);
+    std::size_t n = 0;
+    for (const char* c : {"studybot_d384", "studybot_d160"})
+      n += qdrant_->PointCount(c);
+    return n;
+  }
 
   // Uploads and waits until the document is ready (or failed); returns its JSON.
   boost::json::object Upload(const boost::json::object& body) {
@@ -130,6 +144,7 @@ class KnowledgeFixture : public ::testing::TestWithParam<std::string> {
     return found;
   }
 
+  std::unique_ptr<FakeQdrantServer> qdrant_;  // before the server, which talks to it
   std::unique_ptr<TestServer> server_;
   std::unique_ptr<ApiClient> api_;
   std::string root_;

@@ -233,7 +233,12 @@ TEST_P(KnowledgeSettingsTest, SwitchingToAProviderKeepsTheOldVectorsUntilTheNewO
             200u);
   EXPECT_EQ(WaitReindexed(), "succeeded");
   EXPECT_EQ(Chatbot().at("knowledge_status").at("embedder"), "openai/text-embedding-3-small/64");
-  auto dense = SearchBody("when does the library close", "dense");
+  // Search follows once this process's index has (the follower rebuilds it after the switch).
+  boost::json::object dense;
+  WaitUntil([&] {
+    dense = SearchBody("when does the library close", "dense");
+    return dense.at("embedder") == "openai/text-embedding-3-small/64";
+  });
   EXPECT_EQ(dense.at("embedder"), "openai/text-embedding-3-small/64");
   EXPECT_FALSE(dense.at("results").as_array().empty());
   // Every chunk was embedded by the provider: the fake saw each text.
@@ -255,6 +260,10 @@ TEST_P(KnowledgeSettingsTest, SwitchingToAProviderKeepsTheOldVectorsUntilTheNewO
       200u);
   EXPECT_EQ(WaitReindexed(), "succeeded");
   EXPECT_EQ(Chatbot().at("knowledge_status").at("embedder"), "hashing-v1/384");
+  WaitUntil([&] {
+    auto held = server_->app().knowledge().index->SettingsOf(bot_);
+    return held && held->embedder == "hashing-v1/384";
+  });
   EXPECT_EQ(SearchBody("library", "dense").at("embedder"), "hashing-v1/384");
   EXPECT_EQ(openai.Calls().size(), calls);
 }
@@ -280,7 +289,8 @@ TEST_P(KnowledgeSettingsTest, TheLanguageIsTheIndexs) {
   EXPECT_FALSE(Search("heureuse", "keyword").empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, KnowledgeSettingsTest, ::testing::Values("sqlite", "mariadb"),
+INSTANTIATE_TEST_SUITE_P(Engines, KnowledgeSettingsTest,
+                         ::testing::Values("sqlite", "mariadb", "qdrant"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -142,11 +142,11 @@ TEST_P(KnowledgeTest, DeletingTheChatbotEmptiesItsIndex) {
   EXPECT_EQ(api_->Delete("/api/chatbots/" + bot_, root_).status, 204u);
   auto rows = server_->app().database().Query("SELECT COUNT(*) FROM chunks");
   EXPECT_EQ(rows->rows[0].GetInt(0), 0);
-  WaitUntil([&] { return server_->app().knowledge().builtin->Size(bot_) == 0; });
-  EXPECT_EQ(server_->app().knowledge().builtin->Size(bot_), 0u);
+  WaitUntil([&] { return IndexSize() == 0; });
+  EXPECT_EQ(IndexSize(), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, KnowledgeTest, ::testing::Values("sqlite", "mariadb"),
+INSTANTIATE_TEST_SUITE_P(Engines, KnowledgeTest, ::testing::Values("sqlite", "mariadb", "qdrant"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

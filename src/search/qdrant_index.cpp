@@ -546,7 +546,10 @@ Result<std::vector<Hit>> QdrantIndex::SearchChecked(const IndexQuery& q,
     auto& list = lists[sides[s].keyword ? 0 : 1];
     for (const Scored& p : *points) {
       if (list.size() == keep) break;
-      if (StartsWith(p.url, q.filter.url_prefix)) list.emplace_back(p.id, p.score);
+      // Over-fetched: the server narrowed the prefix only (see the header); finished here.
+      if (overfetch == 1 || StartsWith(p.url, q.filter.url_prefix)) {
+        list.emplace_back(p.id, p.score);
+      }
     }
   }
   const bool has_dense =
