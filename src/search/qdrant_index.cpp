@@ -336,7 +336,14 @@ Status QdrantIndex::Upsert(const std::string& chatbot_id, const std::vector<Inde
 
 Status QdrantIndex::ReplaceChatbot(const std::string& chatbot_id,
                                    const ChatbotIndexSettings& settings, const ChunkPager& pager) {
-  Settings fresh{settings.language, RandomToken(12), settings.embedder};
+  // The build token comes from the settings, not from chance: nodes that rebuild the chatbot at
+  // the same time (each follows the log) write the same points with the same token, so neither
+  // one's final delete removes the other's points. Points of earlier settings carry another
+  // token and go.
+  const std::string token =
+      Sha256Hex(std::string(LanguageName(settings.language)) + '\n' + settings.embedder)
+          .substr(0, 16);
+  Settings fresh{settings.language, token, settings.embedder};
   for (int64_t after = 0;;) {
     auto page = pager(after);
     if (!page.ok()) return page.error();

@@ -41,11 +41,15 @@
 //
 // Per-chatbot settings (the BM25 language) live in this process, as in the built-in index: the
 // index follower of every node calls ReplaceChatbot. ReplaceChatbot writes the new pages over
-// the live points (same ids), each tagged with a new build token in the `build` payload field,
-// then deletes the chatbot's points without that token in one filtered delete: searches never
-// miss a chunk during the rebuild, but see old and new analyses mixed until it ends (not an
-// atomic swap). Every chatbot shares the collection's vector length: a page with vectors of
-// another length is refused (kInvalidArgument).
+// the live points (same ids), each tagged with the build token of the settings (a hash of the
+// language and embedder) in the `build` payload field, then deletes the chatbot's points without
+// that token in one filtered delete: searches never miss a chunk during the rebuild, but see old
+// and new analyses mixed until it ends (not an atomic swap). Two nodes rebuilding the same
+// chatbot at once write the same points and tokens, so neither deletes the other's. A rebuild
+// with unchanged settings therefore deletes nothing: a point whose chunk was deleted while no
+// follower could apply the change (and with no checkpoint left) would stay; searches drop hits
+// whose chunk is gone from the database. Every chatbot shares the collection's vector length: a
+// page with vectors of another length is refused (kInvalidArgument).
 //
 // Errors: connection failure, timeout, 5xx and 429 are kUnavailable ("Qdrant ... unavailable");
 // other 4xx are kInternal with Qdrant's error text (a bug or a misconfiguration: a wrong API key

@@ -3,6 +3,7 @@
 #include "search/qdrant_index.h"
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include <boost/json/parse.hpp>
@@ -251,6 +252,47 @@ TEST_F(QdrantIndexTest, SearchingBeforeAnyUpsertFindsNothing) {
   EXPECT_TRUE(index->Remove("bot", {1}).ok());
   EXPECT_TRUE(index->DropChatbot("bot").ok());
   EXPECT_FALSE(fake.HasCollection(kCollection));  // reads and deletes create nothing
+}
+
+TEST_F(QdrantIndexTest, TwoNodesRebuildingTheSameChatbotAtOnceKeepEveryPoint) {
+  FakeQdrantServer fake;
+  auto a = Make(fake);
+  auto b = Make(fake);
+  const std::vector<IndexedChunk> chunks = {Chunk(1, "installing the widget", {1, 0, 0, 0}),
+                                            Chunk(2, "pricing and invoices", {0, 1, 0, 0}),
+                                            Chunk(3, "refund policy", {0, 0, 1, 0})};
+  auto pages = [&](std::function<void()> between) -> ChunkPager {
+    return [&chunks, between](int64_t after) -> Result<std::vector<IndexedChunk>> {
+      for (const IndexedChunk& c : chunks) {
+        if (c.id > after) {
+          if (after > 0 && between) between();
+          return std::vector<IndexedChunk>{c};
+        }
+      }
+      return std::vector<IndexedChunk>();
+    };
+  };
+  ChatbotIndexSettings french{Language::kFrench, "e2"};
+  // Node a is half-way when node b rebuilds the whole chatbot and deletes what it did not write;
+  // then a finishes and deletes what it did not write.
+  bool once = false;
+  auto on_b = [&] {
+    if (once) return;
+    once = true;
+    ASSERT_TRUE(b->ReplaceChatbot("bot", french, pages(nullptr)).ok());
+  };
+  ASSERT_TRUE(a->ReplaceChatbot("bot", french, pages(on_b)).ok());
+  ASSERT_TRUE(once);
+  EXPECT_EQ(fake.PointCount(kCollection), 3u);
+  // Points of the earlier settings still go.
+  ASSERT_TRUE(a->Upsert("other", {Chunk(9, "kept", {0, 0, 0, 1})}).ok());
+  ASSERT_TRUE(a->ReplaceChatbot("bot", {Language::kEnglish, "e3"},
+                                [&](int64_t after) -> Result<std::vector<IndexedChunk>> {
+                                  if (after == 0) return std::vector<IndexedChunk>{chunks[0]};
+                                  return std::vector<IndexedChunk>();
+                                })
+                  .ok());
+  EXPECT_EQ(fake.PointCount(kCollection), 2u) << "bot's chunk 1, and other's chunk 9";
 }
 
 TEST_F(QdrantIndexTest, PingUsesTheReadinessProbe) {
