@@ -512,10 +512,24 @@ def qps_run(port, token, deadline, bot, queries, mode, top_k, clients, seconds):
             "errors": len(errors), "client_cpu_seconds": round(cpu, 1)}
 
 
-def reference_results(conn, bot, queries, top_k):
+def reference_results(conn, bot, queries, top_k, settle_seconds=60):
     """What 'full results' means after a restart: the keyword (BM25, deterministic) top-k with
     scores for a few queries, plus the hybrid top-k chunk ids (informational: HNSW may differ
-    slightly when rebuilt)."""
+    slightly when rebuilt). A document is `ready` once its chunks are in the database; the
+    index follows a moment later (a large batch takes its HNSW inserts): the references are
+    taken once two rounds a second apart agree, so that they describe the caught-up index."""
+    ref = _reference_round(conn, bot, queries, top_k)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < settle_seconds:
+        time.sleep(1.0)
+        again = _reference_round(conn, bot, queries, top_k)
+        if [r["keyword"] for r in again] == [r["keyword"] for r in ref]:
+            return again
+        ref = again
+    raise BenchError(f"search results still changing {settle_seconds} s after ingestion")
+
+
+def _reference_round(conn, bot, queries, top_k):
     ref = []
     for q in queries:
         kw = search(conn, bot, q, "keyword", top_k)
