@@ -2,7 +2,9 @@
 // documents become searchable through it; while Qdrant is down, /ready says so, search answers
 // 503 and ingestion goes on, and nothing is lost once it is back; a restart resumes from its
 // checkpoint without writing every chunk again.
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -106,9 +108,22 @@ TEST_F(KnowledgeQdrantTest, SearchGoesThroughQdrantAndAnOutageLosesNothing) {
   EXPECT_EQ(not_ready.status, 503u) << not_ready.raw.body();
   EXPECT_NE(not_ready.at("checks").at("qdrant").at("status").as_string(), "ok");
   std::string menu = Upload("Menu", "# Menu\n\nThe cafeteria cooks lasagne on Thursdays.\n");
+  // The follower keeps trying, and says so once, not at every poll.
+  auto count = [&](const std::string& what) {
+    std::string log = server_->LogText();
+    std::size_t n = 0;
+    for (auto at = log.find(what); at != std::string::npos; at = log.find(what, at + 1))
+      ++n;
+    return n;
+  };
+  WaitUntil([&] { return count("index catch-up failed") > 0; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // several polls of 50 ms
+  EXPECT_EQ(count("index catch-up failed"), 1u);
   // Back: the change made while it was down reaches it; a deletion too.
   fake_.ClearFaults();
   EXPECT_TRUE(EventuallyFinds("lasagne", menu, true));
+  WaitUntil([&] { return count("index catch-up recovered") > 0; });
+  EXPECT_EQ(count("index catch-up recovered"), 1u);
   ASSERT_EQ(api_->Delete("/api/chatbots/" + bot_ + "/documents/" + guide, root_).status, 204u);
   EXPECT_FALSE(EventuallyFinds("library books", guide, false));
   EXPECT_TRUE(EventuallyFinds("lasagne", menu, true));

@@ -257,11 +257,31 @@ void IndexFollower::MaybeCheckpoint(bool force) {
 void IndexFollower::Start() {
   last_checkpoint_ = std::chrono::steady_clock::now();
   thread_ = std::thread([this] {
+    // While the index (Qdrant) or the database is down, every poll fails: the first failure is
+    // logged, then one line a minute, and the recovery.
+    std::chrono::steady_clock::time_point failing_since, last_warned;
+    int failures = 0;  // in a row
     std::unique_lock lock(mu_);
     while (!stopping_) {
       lock.unlock();
       auto r = CatchUp();
-      if (!r.ok()) logger_.Warn("index catch-up failed", {{"error", r.error().message}});
+      auto now = std::chrono::steady_clock::now();
+      if (!r.ok()) {
+        if (failures++ == 0) failing_since = now;
+        if (failures == 1 || now - last_warned >= std::chrono::minutes(1)) {
+          logger_.Warn("index catch-up failed",
+                       {{"error", r.error().message}, {"failures", std::to_string(failures)}});
+          last_warned = now;
+        }
+      } else if (failures > 0) {
+        logger_.Info(
+            "index catch-up recovered",
+            {{"failures", std::to_string(failures)},
+             {"seconds",
+              std::to_string(
+                  std::chrono::duration_cast<std::chrono::seconds>(now - failing_since).count())}});
+        failures = 0;
+      }
       MaybeCheckpoint(false);
       lock.lock();
       wake_.wait_for(lock, poll_, [this] { return stopping_ || poked_; });
