@@ -53,7 +53,14 @@ Status CrawlJob::Run(jobs::JobContext& ctx) {
     return Error::InvalidArgument("the crawl job names no scrape job");
   }
   Job job;
-  Status st = Attempt(ctx, std::string(id->as_string()), job);
+  Status st = OkStatus();
+  try {
+    st = Attempt(ctx, std::string(id->as_string()), job);
+  } catch (const std::exception& e) {
+    // Out of memory on a huge page...: retried like any internal error, and recorded when the
+    // attempts are used up, so that the chatbot is not left with a crawl forever running.
+    st = Error::Internal(std::string("the crawl threw: ") + e.what());
+  }
   if (!st.ok()) {
     const auto& q = ctx.job();
     bool retried = jobs::IsRetryable(st.error().code) && q.attempts < q.max_attempts;
