@@ -53,26 +53,37 @@ Application::Application(const Config& config, Logger& logger) : config_(config)
 
 void Application::Start() {
   webhooks_.deliverer->Start();
-  scraping_.runner->Start();
+  StartScraping();
   knowledge_.Start();
   server_->Start();
 }
 
 void Application::RunUntilSignal() {
   webhooks_.deliverer->Start();
-  scraping_.runner->Start();
+  StartScraping();
   knowledge_.Start();
   server_->RunUntilSignal();
+  StopScraping();
   knowledge_.Stop();
-  scraping_.runner->Stop();
   webhooks_.deliverer->Stop();
+}
+
+void Application::StartScraping() {
+  scraping_.worker->Start();
+  scraping_.scheduler->Start();
+}
+
+void Application::StopScraping() {
+  // Before the knowledge parts, whose job queue the crawl worker uses.
+  if (scraping_.scheduler) scraping_.scheduler->Stop();
+  if (scraping_.worker) scraping_.worker->Stop();
 }
 
 Application::~Application() {
   // The server goes first: no request may run against parts that are being torn down.
   server_.reset();
+  StopScraping();
   knowledge_.Stop();
-  if (scraping_.runner) scraping_.runner->Stop();
   if (webhooks_.deliverer) webhooks_.deliverer->Stop();
   if (workers_) workers_->Stop();
   if (password_workers_) password_workers_->Stop();
@@ -217,13 +228,20 @@ void Application::BuildScraping() {
   crawl.min_delay = config_.scraping.min_delay;
   crawl.request_timeout = config_.outbound.request_timeout;
   s.crawler = std::make_unique<scraping::Crawler>(*http_client_, *s.repository, clock_, crawl);
-  s.runner = std::make_unique<scraping::ScrapeJobRunner>(
-      *s.repository, *s.crawler, clock_, logger_, &events_,
-      scraping::JobRunnerOptions{config_.scraping.poll_interval, std::chrono::seconds(60),
-                                 config_.scraping.schedule_check});
-  s.service = std::make_unique<scraping::ScrapingService>(*s.repository, *auth_.chatbot_service,
-                                                          *auth_.audit, clock_,
-                                                          [r = s.runner.get()] { r->Wake(); });
+  auto& queue = *knowledge_.queue;
+  s.crawls = std::make_unique<scraping::CrawlJob>(*s.repository, *s.crawler, queue, clock_, logger_,
+                                                  &events_);
+  // One crawl at a time per process, as polite as one crawler thread; the lease is the queue's.
+  s.worker = std::make_unique<jobs::JobWorker>(
+      queue, logger_,
+      jobs::JobWorkerOptions{1, config_.scraping.poll_interval, config_.knowledge.job_lease});
+  s.worker->Register(scraping::kCrawlJob,
+                     [c = s.crawls.get()](jobs::JobContext& ctx) { return c->Run(ctx); });
+  auto wake = [w = s.worker.get()] { w->Poke(); };
+  s.scheduler = std::make_unique<scraping::CrawlScheduler>(*s.crawls, logger_,
+                                                           config_.scraping.schedule_check, wake);
+  s.service = std::make_unique<scraping::ScrapingService>(
+      *s.repository, queue, *auth_.chatbot_service, *auth_.audit, clock_, wake);
 }
 
 void Application::RegisterRoutes() {

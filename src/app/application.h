@@ -46,8 +46,9 @@
 #include "ratelimit/memory_rate_limiter.h"
 #include "ratelimit/redis_rate_limiter.h"
 #include "ratelimit/request_limits.h"
+#include "scraping/crawl_job.h"
+#include "scraping/crawl_scheduler.h"
 #include "scraping/crawler.h"
-#include "scraping/job_runner.h"
 #include "scraping/repository.h"
 #include "scraping/routes.h"
 #include "scraping/service.h"
@@ -96,11 +97,14 @@ struct ChatParts {
   std::unique_ptr<chat::ChatRoutesDeps> routes;
 };
 
-// Scraping: sources, the crawler and the job runner.
+// Scraping: sources, the crawler, the crawl jobs (on the knowledge job queue, run by a worker of
+// their own so that long crawls never hold up ingestion) and the re-crawl scheduler.
 struct ScrapingParts {
   std::unique_ptr<scraping::ScrapingRepository> repository;
   std::unique_ptr<scraping::Crawler> crawler;
-  std::unique_ptr<scraping::ScrapeJobRunner> runner;
+  std::unique_ptr<scraping::CrawlJob> crawls;
+  std::unique_ptr<jobs::JobWorker> worker;
+  std::unique_ptr<scraping::CrawlScheduler> scheduler;
   std::unique_ptr<scraping::ScrapingService> service;
   std::unique_ptr<scraping::ScrapingRoutesDeps> routes;
 };
@@ -129,12 +133,11 @@ class Application {
   SystemSecrets& system_secrets() { return *auth_.system_secrets; }
   webhooks::WebhookService& webhooks() { return *webhooks_.service; }
   webhooks::WebhookDeliverer& webhook_deliverer() { return *webhooks_.deliverer; }
-  scraping::ScrapeJobRunner& scrape_runner() { return *scraping_.runner; }
   KnowledgeParts& knowledge() { return knowledge_; }
   // Routes may be added until Start().
   http::Router& router() { return router_; }
 
-  // Starts serving and the background workers (webhook deliveries).
+  // Starts serving and the background workers (webhook deliveries, crawls, knowledge jobs).
   void Start();
   void RunUntilSignal();
   void Shutdown() { server_->Shutdown(); }
@@ -146,6 +149,8 @@ class Application {
   Status BuildAuth();
   void BuildWebhooks();
   void BuildScraping();
+  void StartScraping();
+  void StopScraping();
   void RegisterRoutes();
 
   const Config& config_;

@@ -9,6 +9,11 @@ void JobContext::SetProgress(boost::json::object progress) {
   progress_ = std::move(progress);
 }
 
+bool IsRetryable(ErrorCode code) {
+  return code == ErrorCode::kUnavailable || code == ErrorCode::kRateLimited ||
+         code == ErrorCode::kInternal;
+}
+
 void JobWorker::Register(const std::string& kind, JobHandler handler) {
   handlers_[kind] = std::move(handler);
   kinds_.push_back(kind);
@@ -82,9 +87,7 @@ void JobWorker::Run(Job job) {
   auto end = [&]() -> Result<bool> {
     if (stopping_ && !outcome.ok()) return queue_.Release(j);  // shutdown: not the job's fault
     if (outcome.ok()) return queue_.Succeed(j, progress);
-    auto code = outcome.error().code;
-    bool retryable = code == ErrorCode::kUnavailable || code == ErrorCode::kRateLimited ||
-                     code == ErrorCode::kInternal;
+    bool retryable = IsRetryable(outcome.error().code);
     logger_.Warn("job attempt failed", {{"kind", j.kind},
                                         {"job", j.id},
                                         {"attempt", std::to_string(j.attempts)},

@@ -46,6 +46,9 @@ class JobContext {
 
 using JobHandler = std::function<Status(JobContext&)>;
 
+// Whether a handler's error is retried (with backoff, while attempts remain) or ends the job.
+bool IsRetryable(ErrorCode code);
+
 struct JobWorkerOptions {
   int threads = 2;
   std::chrono::milliseconds poll_interval{500};  // how often an idle worker looks for jobs
@@ -64,6 +67,8 @@ class JobWorker {
   void Stop();
   // Wakes the idle workers (a job was just enqueued).
   void Poke();
+  // True once Stop() began: running handlers see JobContext::lost() from then on.
+  bool stopping() const { return stopping_.load(); }
 
  private:
   void Loop();

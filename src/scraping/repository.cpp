@@ -153,7 +153,8 @@ Result<bool> ScrapingRepository::HasActiveJob(const std::string& chatbot_id) {
   return !rows->empty();
 }
 
-Status ScrapingRepository::InsertJob(const Job& j) {
+Status ScrapingRepository::InsertJob(const Job& j, jobs::JobQueue& queue,
+                                     const jobs::JobSpec& crawl) {
   auto done = db_.InTransaction<bool>([&](storage::Connection& c) -> Result<bool> {
     // Serialises triggers of one chatbot (SQLite serialises writers anyway).
     if (c.dialect() == storage::Dialect::kMysql) {
@@ -176,6 +177,8 @@ Status ScrapingRepository::InsertJob(const Job& j) {
         {Value(j.id), Value(j.chatbot_id), storage::OrNull(j.source_id), Value(j.trigger),
          storage::OrNull(j.requested_by), Value(j.created_at)});
     if (!ins.ok()) return ins.error();
+    auto queued = queue.EnqueueIn(c, crawl);
+    if (!queued.ok()) return queued.error();
     return true;
   });
   if (!done.ok()) return done.error();
@@ -202,52 +205,34 @@ Result<std::vector<Job>> ScrapingRepository::ListJobs(const std::string& chatbot
   return out;
 }
 
-Result<std::optional<Job>> ScrapingRepository::ClaimJob(const std::string& now,
-                                                        const std::string& lease_until) {
-  auto rows = db_.Query(
-      "SELECT id, status, lease_until FROM scrape_jobs WHERE status = 'queued' OR (status = "
-      "'running' AND lease_until < ?) ORDER BY created_at LIMIT 5",
-      {Value(now)});
-  if (!rows.ok()) return rows.error();
-  for (const auto& r : rows->rows) {
-    std::string id = r.GetString(0);
-    // Only one claimant sees the row as it read it.
-    std::string token = NewUuid();
-    auto claimed = db_.Execute(
-        "UPDATE scrape_jobs SET status = 'running', lease_until = ?, claimed_by = ?, started_at = "
-        "COALESCE(started_at, ?) WHERE id = ? AND status = ? AND COALESCE(lease_until, '') = ?",
-        {Value(lease_until), Value(token), Value(now), Value(id), Value(r.GetString(1)),
-         Value(r.GetString(2))});
-    if (!claimed.ok()) return claimed.error();
-    if (claimed->affected_rows == 1) {
-      auto job = FindJob(id);
-      if (job.ok() && *job) (*job)->claim = token;
-      return job;
-    }
-  }
-  return std::optional<Job>();
+Result<bool> ScrapingRepository::StartJob(const std::string& id, const std::string& now) {
+  auto r = db_.Execute(
+      "UPDATE scrape_jobs SET status = 'running', started_at = COALESCE(started_at, ?), "
+      "pages_fetched = 0, pages_changed = 0, pages_unchanged = 0, pages_skipped = 0, "
+      "pages_failed = 0 WHERE id = ? AND status IN ('queued', 'running')",
+      {Value(now), Value(id)});
+  if (!r.ok()) return r.error();
+  return r->affected_rows == 1;
 }
 
-Result<bool> ScrapingRepository::Heartbeat(const Job& j, const std::string& lease_until) {
+Result<bool> ScrapingRepository::SaveCounts(const std::string& id, const JobCounts& counts) {
   auto r = db_.Execute(
-      "UPDATE scrape_jobs SET lease_until = ?, pages_fetched = ?, pages_changed = ?, "
-      "pages_unchanged = ?, pages_skipped = ?, pages_failed = ? WHERE id = ? AND status = "
-      "'running' AND claimed_by = ?",
-      {Value(lease_until), Value(j.counts.fetched), Value(j.counts.changed),
-       Value(j.counts.unchanged), Value(j.counts.skipped), Value(j.counts.failed), Value(j.id),
-       Value(j.claim)});
+      "UPDATE scrape_jobs SET pages_fetched = ?, pages_changed = ?, pages_unchanged = ?, "
+      "pages_skipped = ?, pages_failed = ? WHERE id = ? AND status = 'running'",
+      {Value(counts.fetched), Value(counts.changed), Value(counts.unchanged), Value(counts.skipped),
+       Value(counts.failed), Value(id)});
   if (!r.ok()) return r.error();
   return r->affected_rows == 1;
 }
 
 Result<bool> ScrapingRepository::FinishJob(const Job& j) {
   auto r = db_.Execute(
-      "UPDATE scrape_jobs SET status = ?, error = ?, finished_at = ?, lease_until = NULL, "
-      "claimed_by = NULL, pages_fetched = ?, pages_changed = ?, pages_unchanged = ?, "
-      "pages_skipped = ?, pages_failed = ? WHERE id = ? AND claimed_by = ?",
+      "UPDATE scrape_jobs SET status = ?, error = ?, finished_at = ?, pages_fetched = ?, "
+      "pages_changed = ?, pages_unchanged = ?, pages_skipped = ?, pages_failed = ? WHERE id = ? "
+      "AND status IN ('queued', 'running')",
       {Value(j.status), storage::OrNull(CleanUtf8(j.error, 1000)), Value(j.finished_at),
        Value(j.counts.fetched), Value(j.counts.changed), Value(j.counts.unchanged),
-       Value(j.counts.skipped), Value(j.counts.failed), Value(j.id), Value(j.claim)});
+       Value(j.counts.skipped), Value(j.counts.failed), Value(j.id)});
   if (!r.ok()) return r.error();
   return r->affected_rows == 1;
 }

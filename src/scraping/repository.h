@@ -1,5 +1,5 @@
-// ScrapingRepository: the SQL of scraping sources, crawl jobs and scraped pages. Blocking;
-// thread-safe.
+// ScrapingRepository: the SQL of scraping sources, crawl records (scrape_jobs) and scraped pages.
+// Blocking; thread-safe.
 #pragma once
 
 #include <optional>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "jobs/job_queue.h"
 #include "scraping/page_observer.h"
 #include "storage/database.h"
 
@@ -32,6 +33,8 @@ struct JobCounts {
   int64_t failed = 0;     // network errors and HTTP errors
 };
 
+// A crawl as admins see it (GET /api/scraping/status) and webhooks report it. It runs as a job of
+// the generic queue (crawl_job.h), which holds the claim and lease; this record holds the outcome.
 struct Job {
   std::string id;
   std::string chatbot_id;
@@ -44,7 +47,6 @@ struct Job {
   std::string created_at;
   std::string started_at;
   std::string finished_at;
-  std::string claim;  // the claim token while a runner holds the job
 };
 
 // What is stored of one page, as the crawler needs it for conditional requests.
@@ -88,19 +90,20 @@ class ScrapingRepository {
   // True when the chatbot has a queued or running job.
   Result<bool> HasActiveJob(const std::string& chatbot_id);
 
+  // Inserts the crawl record and queues `crawl` (the queue job that runs it), atomically.
   // kConflict (with the running job's id in the message) when the chatbot already has a queued
-  // or running job: one crawl per chatbot at a time.
-  Status InsertJob(const Job& job);
+  // or running crawl: one crawl per chatbot at a time.
+  Status InsertJob(const Job& job, jobs::JobQueue& queue, const jobs::JobSpec& crawl);
   Result<std::optional<Job>> FindJob(const std::string& id);
   // Newest first.
   Result<std::vector<Job>> ListJobs(const std::string& chatbot_id, int limit);
-  // Claims the oldest queued job, or a running one whose lease ran out, for `lease_until`, under
-  // a new claim token (returned in Job::claim).
-  Result<std::optional<Job>> ClaimJob(const std::string& now, const std::string& lease_until);
-  // Extends the lease and saves the counts so far; false when the job is no longer ours (claimed
-  // again by another runner after our lease ran out, or deleted with its source).
-  Result<bool> Heartbeat(const Job& job, const std::string& lease_until);
-  // Saves the outcome; false when the job is no longer ours.
+  // Marks a queued or running crawl running (again: a new attempt starts its counts from zero).
+  // False when it is gone (deleted with its source or chatbot) or already finished.
+  Result<bool> StartJob(const std::string& id, const std::string& now);
+  // Saves the counts so far of a running crawl; false when it is gone or already finished.
+  Result<bool> SaveCounts(const std::string& id, const JobCounts& counts);
+  // Saves the outcome (status, error, finished_at, counts) of a queued or running crawl. False
+  // when it is gone or was already finished: only the first outcome counts.
   Result<bool> FinishJob(const Job& job);
 
   Result<std::optional<StoredPage>> FindPage(const std::string& chatbot_id, const std::string& url);

@@ -1,7 +1,7 @@
 #include "scraping/routes.h"
 
 #include "auth/admin_call.h"
-#include "scraping/job_runner.h"
+#include "scraping/crawl_job.h"
 
 namespace studybot::scraping {
 namespace {

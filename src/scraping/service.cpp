@@ -1,6 +1,7 @@
 #include "scraping/service.h"
 
 #include "core/ids.h"
+#include "scraping/crawl_job.h"
 #include "scraping/url_normalize.h"
 
 namespace studybot::scraping {
@@ -101,7 +102,7 @@ Result<Job> ScrapingService::Trigger(const auth::Principal& who, const std::stri
   j.source_id = source_id;
   j.requested_by = who.user_id;
   j.created_at = FormatRfc3339Millis(clock_.Now());
-  auto st = repo_.InsertJob(j);
+  auto st = repo_.InsertJob(j, queue_, CrawlJobFor(j));
   if (!st.ok()) return st.error();
   Audit(who, client, "scraping.trigger", "scrape_job", j.id,
         {{"chatbot_id", chatbot_id},

@@ -12,6 +12,7 @@
 #include "auth/auth_service.h"
 #include "auth/principal.h"
 #include "chatbots/service.h"
+#include "jobs/job_queue.h"
 #include "scraping/repository.h"
 
 namespace studybot::scraping {
@@ -33,10 +34,17 @@ struct ScrapingStatus {
 
 class ScrapingService {
  public:
-  // `wake` is called after a job was queued (the runner starts it at once).
-  ScrapingService(ScrapingRepository& repo, chatbots::ChatbotService& chatbots,
-                  auth::AuditLog& audit, const Clock& clock, std::function<void()> wake = {})
-      : repo_(repo), chatbots_(chatbots), audit_(audit), clock_(clock), wake_(std::move(wake)) {}
+  // Crawls are queued on `queue` (crawl_job.h); `wake` is called after one was queued (a worker
+  // starts it at once).
+  ScrapingService(ScrapingRepository& repo, jobs::JobQueue& queue,
+                  chatbots::ChatbotService& chatbots, auth::AuditLog& audit, const Clock& clock,
+                  std::function<void()> wake = {})
+      : repo_(repo),
+        queue_(queue),
+        chatbots_(chatbots),
+        audit_(audit),
+        clock_(clock),
+        wake_(std::move(wake)) {}
 
   Result<Source> AddSource(const auth::Principal& who, const NewSource& in,
                            const auth::ClientInfo& client);
@@ -56,6 +64,7 @@ class ScrapingService {
              const std::string& target_type, const std::string& id, boost::json::object summary);
 
   ScrapingRepository& repo_;
+  jobs::JobQueue& queue_;
   chatbots::ChatbotService& chatbots_;
   auth::AuditLog& audit_;
   const Clock& clock_;
