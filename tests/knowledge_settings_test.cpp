@@ -268,6 +268,25 @@ TEST_P(KnowledgeSettingsTest, SwitchingToAProviderKeepsTheOldVectorsUntilTheNewO
   EXPECT_EQ(openai.Calls().size(), calls);
 }
 
+TEST_P(KnowledgeSettingsTest, AReindexWhoseWorkersKeepDyingIsGivenUpAndKeepsTheActiveEmbedder) {
+  EXPECT_EQ(WaitReindexed(), "succeeded");  // SetUp's switch to the hashing embedder
+  // As if every worker had died on a re-index towards another embedder.
+  auto& db = server_->app().database();
+  ASSERT_TRUE(
+      db.Write("UPDATE chatbots SET embedder_target = 'openai/x/8' WHERE id = ?", {bot_}).ok());
+  ASSERT_TRUE(db.Write("UPDATE jobs SET status = 'running', attempts = max_attempts, "
+                       "lease_until = '2000-01-01T00:00:00.000Z', claimed_by = 'dead', "
+                       "finished_at = NULL WHERE kind = 'reindex_chatbot'")
+                  .ok());
+  WaitUntil(
+      [&] { return Chatbot().at("knowledge_status").at("reindex").at("status") == "failed"; });
+  auto status = Chatbot().at("knowledge_status");
+  EXPECT_EQ(status.at("reindex").at("status"), "failed");
+  EXPECT_NE(status.at("reindex").at("error").as_string().find("interrupted"), std::string::npos);
+  EXPECT_TRUE(status.at("target_embedder").is_null());
+  EXPECT_EQ(status.at("embedder"), "hashing-v1/384");
+}
+
 TEST_P(KnowledgeSettingsTest, TheLanguageIsTheIndexs) {
   Upload({{"title", "Guide"},
           {"content", "Les étudiants sont heureux à la bibliothèque municipale."}});

@@ -136,6 +136,31 @@ TEST_P(KnowledgeTest, BadInputIsA4xxAndWritesNothing) {
             403u);
 }
 
+TEST_P(KnowledgeTest, ADocumentWhoseWorkersKeepDyingIsGivenUp) {
+  auto doc = Upload({{"title", "Notice"}, {"content", "Graduation is held in the great hall."}});
+  std::string id(doc.at("id").as_string());
+  // As if every worker had died on it: running, its attempts used up, the lease expired.
+  auto& db = server_->app().database();
+  ASSERT_TRUE(db.Write("UPDATE jobs SET status = 'running', attempts = max_attempts, "
+                       "lease_until = '2000-01-01T00:00:00.000Z', claimed_by = 'dead' "
+                       "WHERE kind = 'ingest_document'")
+                  .ok());
+  ASSERT_TRUE(db.Write("UPDATE documents SET status = 'processing' WHERE id = ?", {id}).ok());
+  auto settled = WaitSettled(id);
+  EXPECT_EQ(settled.at("status"), "failed");
+  EXPECT_NE(settled.at("error").as_string().find("interrupted"), std::string::npos)
+      << boost::json::serialize(settled);
+  auto job = db.Query("SELECT status, error FROM jobs WHERE kind = 'ingest_document'");
+  ASSERT_TRUE(job.ok());
+  ASSERT_EQ(job->rows.size(), 1u);
+  EXPECT_EQ(job->rows[0].GetString(0), "failed");
+  // A new version is a new job: it gets its attempts again.
+  auto put = api_->Put(Docs() + "/" + id,
+                       {{"title", "Notice"}, {"content", "Graduation is in June."}}, root_);
+  ASSERT_EQ(put.status, 202u) << put.raw.body();
+  EXPECT_EQ(WaitSettled(id).at("status"), "ready");
+}
+
 TEST_P(KnowledgeTest, DeletingTheChatbotEmptiesItsIndex) {
   auto doc = Upload({{"title", "Notice"}, {"content", "Graduation is held in the great hall."}});
   ASSERT_TRUE(EventuallyFinds("graduation hall", std::string(doc.at("id").as_string()), true));
