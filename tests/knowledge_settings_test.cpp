@@ -126,6 +126,7 @@ TEST_P(KnowledgeSettingsTest, TheLearnedEmbedderTrainsOnceThereIsContentAndSearc
   EXPECT_EQ(WaitReindexed(), "succeeded");
   EXPECT_TRUE(Chatbot().at("knowledge_status").at("embedder").is_null());
   auto one = Upload({{"title", "Notice"}, {"content", "Graduation is held in the great hall."}});
+  ASSERT_TRUE(EventuallyFinds("graduation", std::string(one.at("id").as_string()), true));
   auto hybrid = SearchBody("graduation", "hybrid");
   EXPECT_TRUE(hybrid.at("embedder").is_null());
   EXPECT_FALSE(hybrid.at("results").as_array().empty());
