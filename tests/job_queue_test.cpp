@@ -107,6 +107,40 @@ TEST_P(JobQueueTest, FailuresBackOffThenFailForGood) {
   EXPECT_EQ((**queue_->Find(d.id)).status, "failed");
 }
 
+TEST_P(JobQueueTest, JobsOfOneSerialKeyNeverRunTogether) {
+  JobSpec a = Spec();
+  a.serial_key = "reindex:bot";
+  JobSpec other = Spec();
+  other.serial_key = "reindex:other";
+  std::string first = *queue_->Enqueue(a);
+  auto running = queue_->Claim({"test"});
+  ASSERT_TRUE(running.ok() && running->has_value());
+  EXPECT_EQ((*running)->id, first);
+  std::string second = *queue_->Enqueue(a);
+  std::string third = *queue_->Enqueue(other);
+  // The second waits for the first; another key's job does not.
+  auto next = queue_->Claim({"test"});
+  ASSERT_TRUE(next.ok() && next->has_value());
+  EXPECT_EQ((*next)->id, third);
+  auto none = queue_->Claim({"test"});
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(*queue_->Succeed(**running, {}));
+  auto after = queue_->Claim({"test"});
+  ASSERT_TRUE(after.ok() && after->has_value());
+  EXPECT_EQ((*after)->id, second);
+  // A dead holder does not hold the key up past its lease.
+  std::string fourth = *queue_->Enqueue(a);
+  clock_.Advance(std::chrono::seconds(31));
+  std::set<std::string> claimed;
+  for (int i = 0; i < 3; ++i) {
+    auto j = queue_->Claim({"test"});
+    ASSERT_TRUE(j.ok());
+    if (j->has_value()) claimed.insert((*j)->id);
+  }
+  EXPECT_TRUE(claimed.count(fourth)) << "the queued job ran once the holder's lease expired";
+}
+
 TEST_P(JobQueueTest, DedupKeysCoalesceQueuedJobsAndCancelStopsThem) {
   auto a = *queue_->Enqueue(Spec("doc:1"));
   EXPECT_EQ(*queue_->Enqueue(Spec("doc:1")), a);

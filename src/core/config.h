@@ -154,15 +154,16 @@ struct ScrapingConfig {
   // Least time between two requests of a crawl to one site (robots.txt Crawl-delay may ask for
   // more, up to 10 s).
   std::chrono::milliseconds min_delay{500};
-  // How often the job runner looks for queued crawls when not woken by a trigger.
+  // How often the crawl worker looks for queued crawls when not woken by a trigger.
   std::chrono::milliseconds poll_interval{2'000};
   // How often it looks for sources whose scheduled re-crawl (recrawl_hours) is due.
   std::chrono::milliseconds schedule_check{60'000};
 };
 
 struct KnowledgeConfig {
-  // Background jobs (ingestion): worker threads per process, how often idle workers look for
-  // jobs, and how long a claim lasts without a heartbeat (a dead worker's jobs wait this long).
+  // Background jobs (ingestion, re-indexing): worker threads per process, how often idle workers
+  // look for jobs, and how long a claim lasts without a heartbeat (a dead worker's jobs, crawls
+  // included, wait this long).
   int job_threads = 2;
   std::chrono::milliseconds job_poll_interval{1'000};
   std::chrono::seconds job_lease{60};

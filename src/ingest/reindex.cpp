@@ -32,6 +32,9 @@ jobs::JobSpec ReindexJobFor(const std::string& chatbot_id, bool reload) {
   spec.chatbot_id = chatbot_id;
   spec.payload = {{"chatbot_id", chatbot_id}, {"reload", reload}};
   spec.dedup_key = std::string("reindex:") + chatbot_id + (reload ? ":reload" : "");
+  // One re-index of a chatbot at a time, reload or not: two trainings at once would each switch
+  // the chatbot and rebuild every index.
+  spec.serial_key = std::string("reindex:") + chatbot_id;
   return spec;
 }
 

@@ -71,11 +71,11 @@ Result<std::string> JobQueue::EnqueueIn(storage::Connection& c, const JobSpec& s
   std::string now = Now();
   auto r = c.Execute(
       "INSERT INTO jobs (id, kind, chatbot_id, payload, status, attempts, max_attempts, run_after, "
-      "dedup_key, created_at) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)",
+      "dedup_key, serial_key, created_at) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?)",
       {Value(id), Value(spec.kind), storage::OrNull(spec.chatbot_id),
        Value(boost::json::serialize(spec.payload)),
        Value(static_cast<int64_t>(std::max(1, spec.max_attempts))), Value(now),
-       storage::OrNull(spec.dedup_key), Value(now)});
+       storage::OrNull(spec.dedup_key), storage::OrNull(spec.serial_key), Value(now)});
   if (!r.ok()) return r.error();
   return id;
 }
@@ -88,13 +88,18 @@ Result<std::optional<Job>> JobQueue::ClaimIn(storage::Connection& c,
     params.emplace_back(k);
   params.emplace_back(now);
   params.emplace_back(now);
+  params.emplace_back(now);
   // MySQL: rows another claimant has locked are skipped, not waited for; SQLite: the writer
-  // transaction already excludes every other claimant.
-  std::string sql = std::string("SELECT ") + kColumns + " FROM jobs WHERE kind IN (" +
-                    Placeholders(kinds.size()) +
-                    ") AND ((status = 'queued' AND run_after <= ?) OR (status = 'running' AND "
-                    "lease_until < ?)) ORDER BY run_after, created_at LIMIT 1" +
-                    (c.dialect() == storage::Dialect::kMysql ? " FOR UPDATE SKIP LOCKED" : "");
+  // transaction already excludes every other claimant. A queued job waits while one of its
+  // serial key runs under a live lease.
+  std::string sql =
+      std::string("SELECT ") + kColumns + " FROM jobs j WHERE kind IN (" +
+      Placeholders(kinds.size()) +
+      ") AND ((status = 'queued' AND run_after <= ? AND (serial_key IS NULL OR NOT EXISTS "
+      "(SELECT 1 FROM jobs r WHERE r.serial_key = j.serial_key AND r.status = 'running' AND "
+      "r.lease_until >= ?))) OR (status = 'running' AND lease_until < ?)) "
+      "ORDER BY run_after, created_at LIMIT 1" +
+      (c.dialect() == storage::Dialect::kMysql ? " FOR UPDATE SKIP LOCKED" : "");
   auto rows = c.Query(sql, params);
   if (!rows.ok()) return rows.error();
   if (rows->empty()) return std::optional<Job>();

@@ -32,6 +32,9 @@ struct JobSpec {
   // When set, at most one queued (not yet running) job has this key: enqueueing again returns
   // the queued job instead of adding one.
   std::string dedup_key;
+  // When set, no two jobs with this key run at the same time: a queued one waits while another
+  // holds a live lease (a dead worker's expired lease does not hold it up).
+  std::string serial_key;
 };
 
 struct Job {

@@ -1,0 +1,5 @@
+-- 0010_job_serial_keys (MySQL/MariaDB): jobs with the same serial key never run at the same time
+-- (a chatbot's re-indexes: two trainings of one chatbot at once would waste the work of one and
+-- rebuild every index twice). Kept in step with sqlite/0010_job_serial_keys.sql.
+ALTER TABLE jobs ADD COLUMN serial_key VARCHAR(191) NULL;
+CREATE INDEX jobs_serial ON jobs (serial_key, status);
