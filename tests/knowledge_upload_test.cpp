@@ -75,6 +75,12 @@ TEST_P(KnowledgeUploadTest, FilesOfEachFormatBecomeSearchableDocuments) {
     auto settled = WaitSettled(std::string(d.at("id").as_string()));
     EXPECT_EQ(settled.at("status"), "ready") << boost::json::serialize(settled);
   }
+  // The index follows the database: wait until it has the last of them.
+  ASSERT_TRUE(
+      EventuallyFinds("choir rehearsal thursday", std::string(docs[3].at("id").as_string()), true));
+  ASSERT_TRUE(
+      EventuallyFinds("soup canteen noon", std::string(docs[2].at("id").as_string()), true));
+  ASSERT_TRUE(EventuallyFinds("gym opens", std::string(docs[0].at("id").as_string()), true));
   // The PDF's second page is cited as page 2.
   auto hits = Search("choir rehearsal thursday", "keyword");
   ASSERT_FALSE(hits.empty());
