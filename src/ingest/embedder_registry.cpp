@@ -26,12 +26,18 @@ Result<std::shared_ptr<ai::Embedder>> EmbedderRegistry::Get(
   }
   if (ai::IsLearnedEmbedderId(id)) return Load(id);
   auto built = Build(chatbot_id, settings);
-  if (!built.ok()) return built.error();
-  if ((*built)->id() != id) {
-    return Error::Unavailable("the chatbot's embedder " + id +
-                              " cannot be rebuilt from its settings; re-index the chatbot");
+  if (built.ok() && (*built)->id() == id) return built;
+  {
+    // The settings no longer make `id` (the chatbot switched away from it): the embedder built
+    // before the change, for an index that still holds its vectors until it follows.
+    std::lock_guard lock(mu_);
+    if (auto bot = retired_.find(chatbot_id); bot != retired_.end()) {
+      if (auto it = bot->second.find(id); it != bot->second.end()) return it->second;
+    }
   }
-  return built;
+  if (!built.ok()) return built.error();
+  return Error::Unavailable("the chatbot's embedder " + id +
+                            " cannot be rebuilt from its settings; re-index the chatbot");
 }
 
 Result<std::shared_ptr<ai::Embedder>> EmbedderRegistry::Build(const std::string& chatbot_id,
@@ -109,7 +115,12 @@ void EmbedderRegistry::Remember(std::shared_ptr<ai::Embedder> learned) {
 
 void EmbedderRegistry::Forget(const std::string& chatbot_id) {
   std::lock_guard lock(mu_);
-  providers_.erase(chatbot_id);
+  auto bot = providers_.find(chatbot_id);
+  if (bot == providers_.end()) return;
+  auto& retired = retired_[chatbot_id];
+  for (auto& [id, embedder] : bot->second)
+    retired[id] = std::move(embedder);
+  providers_.erase(bot);
 }
 
 }  // namespace studybot::ingest

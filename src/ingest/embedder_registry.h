@@ -5,8 +5,10 @@
 //   openai/<model>/<dims>, azure/<deployment>/<dims>
 //                                a provider's, built from the settings that made the id, with the
 //                                chatbot secret embedder_api_key (or the server's OPENAI_API_KEY)
-// Embedders are kept once built; Forget drops a chatbot's provider embedders (new key or
-// settings). Thread-safe.
+// Embedders are kept once built; Forget retires a chatbot's provider embedders (new key or
+// settings): they are not used for an id its settings make again (that one is rebuilt), only
+// for an id they no longer make, i.e. the embedder the chatbot switched away from, which an index
+// still holding its vectors needs for queries until it has followed the switch. Thread-safe.
 #pragma once
 
 #include <functional>
@@ -69,6 +71,8 @@ class EmbedderRegistry {
   // Learned and hashing embedders by id; provider embedders by chatbot then id. REQUIRES: mu_
   std::map<std::string, std::shared_ptr<ai::Embedder>> shared_;
   std::map<std::string, std::map<std::string, std::shared_ptr<ai::Embedder>>> providers_;
+  // Provider embedders Forget retired, by chatbot then id (see the top). REQUIRES: mu_
+  std::map<std::string, std::map<std::string, std::shared_ptr<ai::Embedder>>> retired_;
 };
 
 }  // namespace studybot::ingest
