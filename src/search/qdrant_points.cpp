@@ -171,4 +171,61 @@ json::object FilterFor(std::string_view chatbot_id, const ChunkFilter& filter,
   return json::object{{"must", std::move(must)}};
 }
 
+bool IsZero(const std::vector<float>& v) {
+  return std::all_of(v.begin(), v.end(), [](float x) { return x == 0.f; });
+}
+
+boost::json::array FloatArray(const std::vector<float>& v) {
+  boost::json::array a;
+  a.reserve(v.size());
+  for (float x : v)
+    a.emplace_back(static_cast<double>(x));
+  return a;
+}
+
+Result<std::vector<ScoredPoint>> ParsePoints(const boost::json::value& response,
+                                             const std::string& chatbot_id) {
+  namespace json = boost::json;
+  const json::object* o = response.if_object();
+  const json::value* points = o != nullptr ? o->if_contains("points") : nullptr;
+  if (points == nullptr || !points->is_array()) {
+    return Error::Internal("Qdrant answered a query without a \"points\" array");
+  }
+  std::vector<ScoredPoint> out;
+  for (const json::value& p : points->get_array()) {
+    const json::object* po = p.if_object();
+    const json::value* id = po != nullptr ? po->if_contains("id") : nullptr;
+    const json::value* score = po != nullptr ? po->if_contains("score") : nullptr;
+    if (id == nullptr || !id->is_string() || score == nullptr || !score->is_number()) {
+      return Error::Internal("Qdrant answered a point without a UUID id or a score");
+    }
+    auto chunk = ChunkIdOf(id->get_string(), chatbot_id);
+    if (!chunk) return Error::Internal("Qdrant answered a point that is not the chatbot's");
+    ScoredPoint s{*chunk, static_cast<float>(score->to_number<double>()), {}};
+    if (const json::value* payload = po->if_contains("payload");
+        payload != nullptr && payload->is_object()) {
+      if (const json::value* url = payload->get_object().if_contains(kUrlField);
+          url != nullptr && url->is_string()) {
+        s.url = std::string(url->get_string());
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+boost::json::object SideQuery(const boost::json::value& query, bool keyword,
+                              const boost::json::object& filter, std::size_t limit, bool with_url) {
+  boost::json::object o{{"query", query},
+                        {"using", keyword ? kSparseVector : kDenseVector},
+                        {"filter", filter},
+                        {"limit", limit}};
+  if (with_url) {
+    o["with_payload"] = boost::json::array{kUrlField};
+  } else {
+    o["with_payload"] = false;
+  }
+  return o;
+}
+
 }  // namespace studybot::search::qdrant

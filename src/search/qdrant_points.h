@@ -32,8 +32,11 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
+#include "core/result.h"
 #include "search/bm25.h"
 #include "search/chunk_index.h"
 
@@ -96,5 +99,25 @@ boost::json::object FilterFor(std::string_view chatbot_id, const ChunkFilter& fi
 
 // {"must": [chatbot_id = chatbot_id]}.
 boost::json::object ChatbotFilter(std::string_view chatbot_id);
+
+// Wire helpers of the Query API.
+bool IsZero(const std::vector<float>& v);
+boost::json::array FloatArray(const std::vector<float>& v);
+
+// A scored point of a query's answer: chunk id, score, and the URL when it was asked for.
+struct ScoredPoint {
+  int64_t id = 0;
+  float score = 0;
+  std::string url;
+};
+// The points of a query's `result`; kInternal for a malformed answer or a point that is not one
+// of the chatbot's.
+Result<std::vector<ScoredPoint>> ParsePoints(const boost::json::value& response,
+                                             const std::string& chatbot_id);
+
+// One side's query (sparse on the BM25 vector, dense on the dense one), with the URL payload
+// when `with_url`.
+boost::json::object SideQuery(const boost::json::value& query, bool keyword,
+                              const boost::json::object& filter, std::size_t limit, bool with_url);
 
 }  // namespace studybot::search::qdrant
