@@ -30,9 +30,14 @@ Result<std::shared_ptr<ai::Embedder>> EmbedderRegistry::Get(
   {
     // The settings no longer make `id` (the chatbot switched away from it): the embedder built
     // before the change, for an index that still holds its vectors until it follows.
+    // Kept among the chatbot's embedders from then on (until the next Forget), so that the next
+    // query finds it at once instead of building from the settings again.
     std::lock_guard lock(mu_);
     if (auto bot = retired_.find(chatbot_id); bot != retired_.end()) {
-      if (auto it = bot->second.find(id); it != bot->second.end()) return it->second;
+      if (auto it = bot->second.find(id); it != bot->second.end()) {
+        providers_[chatbot_id][id] = it->second;
+        return it->second;
+      }
     }
   }
   if (!built.ok()) return built.error();

@@ -63,14 +63,9 @@ Status IngestPipeline::Run(jobs::JobContext& ctx) {
   if (!found->has_value()) return OkStatus();  // deleted since: nothing to do
   auto& [doc, body] = **found;
   if (doc.version != version->as_int64()) return OkStatus();  // replaced since: its own job
-  const auto& job = ctx.job();
-  if (job.attempts > job.max_attempts) {
-    // Only an expired lease hands out a job past its attempts: its worker stopped (crashed, was
-    // killed) every time. A document that takes its process down must not do so for ever.
-    std::string why = "ingestion was interrupted " + std::to_string(job.attempts - 1) +
-                      " times (its worker stopped); given up";
-    (void)docs_.SetStatus(doc.id, doc.version, "failed", why);
-    return Error::Unprocessable(why);
+  if (auto why = ctx.GivenUp("ingestion")) {
+    (void)docs_.SetStatus(doc.id, doc.version, "failed", *why);
+    return Error::Unprocessable(*why);
   }
   auto done = Ingest(ctx, doc, body);
   if (!done.ok()) {

@@ -149,16 +149,13 @@ Status ReindexJob::Run(jobs::JobContext& ctx) {
   const auto* reload = ctx.job().payload.if_contains("reload");
   bool must_reload = reload != nullptr && reload->is_bool() && reload->as_bool();
   std::string chatbot_id(id->as_string());
-  const auto& job = ctx.job();
-  if (job.attempts > job.max_attempts) {
-    // Only an expired lease hands out a job past its attempts: its worker stopped every time
-    // (a training that takes the process down). The chatbot stays on its active embedder.
+  if (auto why = ctx.GivenUp("the re-index")) {
+    // The chatbot stays on its active embedder.
     auto state = store_.State(chatbot_id);
     if (state.ok() && state->has_value() && !(*state)->target.empty()) {
       (void)store_.ClearTarget(chatbot_id, (*state)->target);
     }
-    return Error::Unprocessable("the re-index was interrupted " + std::to_string(job.attempts - 1) +
-                                " times (its worker stopped); given up");
+    return Error::Unprocessable(*why);
   }
   std::string target_id;
   auto done = RunFor(ctx, chatbot_id, must_reload, target_id);

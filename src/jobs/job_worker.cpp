@@ -14,6 +14,12 @@ bool IsRetryable(ErrorCode code) {
          code == ErrorCode::kInternal;
 }
 
+std::optional<std::string> JobContext::GivenUp(std::string_view what) const {
+  if (job_.attempts <= job_.max_attempts) return std::nullopt;
+  return std::string(what) + " was interrupted " + std::to_string(job_.attempts - 1) +
+         " times (its worker stopped); given up";
+}
+
 void JobWorker::Register(const std::string& kind, JobHandler handler) {
   handlers_[kind] = std::move(handler);
   kinds_.push_back(kind);

@@ -14,7 +14,9 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -31,6 +33,11 @@ class JobContext {
   // True once the job was cancelled or claimed by another worker, or the worker is stopping:
   // stop and return (the outcome is then ignored).
   bool lost() const { return lost_.load() || stopping_.load(); }
+  // Set when the job comes back past its attempts: only an expired lease hands one out, so its
+  // workers stopped (crashed, were killed) on it every time. The handler should not try again
+  // (a job that takes its process down would do so for ever) but record why it gives up: the
+  // message names `what` ("the crawl", "ingestion"...) and the count.
+  std::optional<std::string> GivenUp(std::string_view what) const;
 
  private:
   friend class JobWorker;

@@ -89,11 +89,9 @@ Status CrawlJob::Attempt(jobs::JobContext& ctx, const std::string& id, Job& job)
   job = std::move(**found);
   if (job.status == "succeeded" || job.status == "failed") return OkStatus();  // done before
   const auto& q = ctx.job();
-  if (q.attempts > q.max_attempts) {
-    // Only an expired lease hands out a job past its attempts: each worker died on this crawl.
+  if (auto why = ctx.GivenUp("the crawl")) {
     logger_.Error("crawl given up", {{"job_id", id}, {"attempts", std::to_string(q.attempts)}});
-    return Finish(job, "the crawl was interrupted " + std::to_string(q.attempts - 1) +
-                           " times (its worker stopped); given up");
+    return Finish(job, *why);
   }
   std::string now = FormatRfc3339Millis(clock_.Now());
   auto started = repo_.StartJob(id, now);
