@@ -24,6 +24,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "rate_limited";
     case ErrorCode::kUnavailable:
       return "unavailable";
+    case ErrorCode::kCancelled:
+      return "cancelled";
     case ErrorCode::kInternal:
       return "internal";
   }

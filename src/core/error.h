@@ -22,6 +22,7 @@ enum class ErrorCode {
   kUnprocessable,         // well-formed but semantically impossible
   kRateLimited,           // too many requests; retry_after_seconds says when to retry
   kUnavailable,           // a dependency is down; retrying later may work
+  kCancelled,             // the caller gave up (a client went away): nobody waits for the result
   kInternal,              // a bug or an unexpected failure; details are logged, not returned
 };
 
@@ -74,6 +75,9 @@ struct Error {
   }
   static Error Unavailable(std::string msg) {
     return {ErrorCode::kUnavailable, std::move(msg), {}, std::nullopt, {}};
+  }
+  static Error Cancelled(std::string msg) {
+    return {ErrorCode::kCancelled, std::move(msg), {}, std::nullopt, {}};
   }
   static Error Internal(std::string msg) {
     return {ErrorCode::kInternal, std::move(msg), {}, std::nullopt, {}};

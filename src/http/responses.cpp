@@ -26,6 +26,9 @@ Status StatusFor(ErrorCode code) {
       return Status::too_many_requests;
     case ErrorCode::kUnavailable:
       return Status::service_unavailable;
+    // Nobody is waiting for the answer; should one still be written, the client closed first.
+    case ErrorCode::kCancelled:
+      return Status::service_unavailable;
     case ErrorCode::kInternal:
       return Status::internal_server_error;
   }
