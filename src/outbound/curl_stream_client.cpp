@@ -1,0 +1,362 @@
+#include "outbound/curl_stream_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "outbound/curl_common.h"
+
+namespace studybot::outbound {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Longest sleep in curl_multi_poll when no deadline is nearer; news arrives by curl_multi_wakeup.
+constexpr std::chrono::milliseconds kMaxPoll{1000};
+
+// One exchange, owned by the inbox until the loop takes it, then by the loop.
+struct Transfer {
+  std::uint64_t id = 0;
+  StreamRequest request;
+  std::shared_ptr<StreamHandler> handler;
+  std::shared_ptr<Cancellation> cancel;  // may be null
+
+  HttpResponse head;  // filled by the header callback; body stays empty
+  curl::CurlExchange exchange;
+  curl::HeaderList headers;  // declared before `easy`, which uses it
+  curl::EasyHandle easy;
+
+  bool head_delivered = false;
+  std::size_t body_bytes = 0;
+  Clock::time_point head_deadline;
+  Clock::time_point last_activity;  // when the head or the latest body piece arrived
+  // Why one of our callbacks failed the transfer (a handler stopped it or threw); it takes
+  // precedence over the CURLcode that curl reports for it.
+  std::optional<Error> aborted;
+};
+
+// Calls a handler's OnHead/OnData; false (and `aborted` set) when the exchange must stop. An
+// exception must not unwind through libcurl's C frames.
+bool CallHandler(Transfer& t, const std::function<bool()>& call) {
+  try {
+    if (call()) return true;
+    t.aborted = Error::Cancelled("the stream handler stopped the exchange");
+  } catch (const std::exception&) {
+    t.aborted = Error::Internal("the stream handler threw");
+  }
+  return false;
+}
+
+void CallDone(StreamHandler& handler, Status status) {
+  try {
+    handler.OnDone(std::move(status));
+  } catch (const std::exception&) {
+    // Nothing is left to tell; the exchange is over either way.
+  }
+}
+
+Error Cancelled() {
+  return Error::Cancelled("the exchange was cancelled");
+}
+Error ShuttingDown() {
+  return Error::Cancelled("the stream client is shutting down");
+}
+
+}  // namespace
+
+// What other threads hand to the loop. Held weakly by Cancellation callbacks.
+struct CurlStreamClient::Inbox {
+  std::mutex mu;
+  CURLM* multi = nullptr;     // REQUIRES: mu held. Null when setup failed, or once cleaned up
+  bool stopping = false;      // REQUIRES: mu held
+  std::uint64_t next_id = 1;  // REQUIRES: mu held
+  std::vector<std::unique_ptr<Transfer>> started;  // REQUIRES: mu held
+  std::vector<std::uint64_t> cancelled;            // REQUIRES: mu held
+
+  // REQUIRES: mu held. The loop takes all news at once, so only the first since it last looked
+  // needs to wake it.
+  void WakeBeforeNews() {
+    if (started.empty() && cancelled.empty() && multi != nullptr) curl_multi_wakeup(multi);
+  }
+
+  void Cancel(std::uint64_t id) {
+    std::lock_guard lock(mu);
+    if (stopping || multi == nullptr) return;
+    WakeBeforeNews();
+    cancelled.push_back(id);
+  }
+};
+
+// Runs on the client's thread only, except construction.
+class CurlStreamClient::Loop {
+ public:
+  Loop(HttpClientOptions options, std::shared_ptr<Inbox> inbox, CURLM* multi)
+      : options_(std::move(options)), inbox_(std::move(inbox)), multi_(multi) {}
+
+  void Run() {
+    while (TakeInbox()) {
+      int running = 0;
+      curl_multi_perform(multi_, &running);
+      Drain();
+      ExpireDeadlines(Clock::now());
+      curl_multi_poll(multi_, nullptr, 0, PollTimeoutMs(), nullptr);
+    }
+    std::vector<std::uint64_t> ids;
+    ids.reserve(active_.size());
+    for (const auto& [id, t] : active_)
+      ids.push_back(id);
+    for (std::uint64_t id : ids)
+      Finish(id, ShuttingDown());
+  }
+
+ private:
+  struct Deadline {
+    Clock::time_point when;
+    std::uint64_t id;
+    bool operator>(const Deadline& o) const { return when > o.when; }
+  };
+
+  // Begins what was started and aborts what was cancelled since the last look. False once the
+  // client is shutting down; what was started then is cancelled.
+  bool TakeInbox() {
+    std::vector<std::unique_ptr<Transfer>> started;
+    std::vector<std::uint64_t> cancelled;
+    bool stopping = false;
+    {
+      std::lock_guard lock(inbox_->mu);
+      started.swap(inbox_->started);
+      cancelled.swap(inbox_->cancelled);
+      stopping = inbox_->stopping;
+    }
+    // Started before cancelled: a cancellation may name an exchange of this same batch.
+    for (std::unique_ptr<Transfer>& t : started) {
+      if (stopping) {
+        CallDone(*t->handler, ShuttingDown());
+      } else {
+        Begin(std::move(t));
+      }
+    }
+    for (std::uint64_t id : cancelled)
+      Finish(id, Cancelled());
+    return !stopping;
+  }
+
+  void Begin(std::unique_ptr<Transfer> t) {
+    if (t->cancel != nullptr && t->cancel->cancelled()) return CallDone(*t->handler, Cancelled());
+    if (Status valid = curl::Validate(t->request.http); !valid.ok()) {
+      return CallDone(*t->handler, std::move(valid));
+    }
+    t->easy.reset(curl_easy_init());
+    if (t->easy == nullptr) return CallDone(*t->handler, Error::Internal("curl_easy_init failed"));
+    t->exchange.policy = &options_.addresses;
+    t->exchange.request = &t->request.http;
+    t->exchange.response = &t->head;
+    curl::EasySetup setup;
+    setup.user_agent = &options_.user_agent;
+    setup.advertise_encodings = false;
+    setup.on_body = OnBody;
+    setup.on_header = OnHeader;
+    setup.callback_data = t.get();
+    if (Status ready = curl::ConfigureEasy(t->easy.get(), t->exchange, setup, t->headers);
+        !ready.ok()) {
+      return CallDone(*t->handler, std::move(ready));
+    }
+    curl_easy_setopt(t->easy.get(), CURLOPT_PRIVATE, t.get());
+    if (curl_multi_add_handle(multi_, t->easy.get()) != CURLM_OK) {
+      t->easy.reset();
+      return CallDone(*t->handler, Error::Internal("curl_multi_add_handle failed"));
+    }
+    t->head_deadline = Clock::now() + t->request.head_timeout;
+    deadlines_.push({t->head_deadline, t->id});
+    std::uint64_t id = t->id;
+    active_.emplace(id, std::move(t));
+  }
+
+  // Ends an active exchange: its handle leaves the multi handle (which closes the connection of
+  // a transfer still in progress), then OnDone. Unknown ids (already finished) are ignored.
+  void Finish(std::uint64_t id, Status status) {
+    auto it = active_.find(id);
+    if (it == active_.end()) return;
+    std::unique_ptr<Transfer> t = std::move(it->second);
+    active_.erase(it);
+    curl_multi_remove_handle(multi_, t->easy.get());
+    t->easy.reset();
+    CallDone(*t->handler, std::move(status));
+  }
+
+  // Reports the exchanges curl has completed.
+  void Drain() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      // Copied out: the message is invalid once its handle is removed.
+      CURLcode rc = msg->data.result;
+      char* priv = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+      Transfer& t = *reinterpret_cast<Transfer*>(priv);
+      Finish(t.id, Outcome(t, rc));
+    }
+  }
+
+  static Status Outcome(Transfer& t, CURLcode rc) {
+    if (t.aborted) return *t.aborted;
+    if (rc != CURLE_OK) return curl::ToError(rc, t.exchange, t.easy.get());
+    if (!t.head_delivered) {
+      // An empty body never reached OnBody, and a head without a blank line never ended.
+      if (t.head.status == 0)
+        curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &t.head.status);
+      if (!DeliverHead(t)) return *t.aborted;
+    }
+    return OkStatus();
+  }
+
+  void ExpireDeadlines(Clock::time_point now) {
+    // Each active exchange has exactly one entry; it is moved on, rather than updated on every
+    // body piece, when it comes due and the exchange has been active since.
+    while (!deadlines_.empty() && deadlines_.top().when <= now) {
+      std::uint64_t id = deadlines_.top().id;
+      deadlines_.pop();
+      auto it = active_.find(id);
+      if (it == active_.end()) continue;
+      Transfer& t = *it->second;
+      Clock::time_point due =
+          t.head_delivered ? t.last_activity + t.request.idle_timeout : t.head_deadline;
+      if (due > now) {
+        deadlines_.push({due, id});
+        continue;
+      }
+      char* effective = nullptr;
+      curl_easy_getinfo(t.easy.get(), CURLINFO_EFFECTIVE_URL, &effective);
+      std::string target =
+          curl::Origin(effective != nullptr ? effective : t.request.http.url.c_str());
+      std::string why =
+          t.head_delivered
+              ? "no data for " + std::to_string(t.request.idle_timeout.count()) + " ms"
+              : "no response head within " + std::to_string(t.request.head_timeout.count()) + " ms";
+      Finish(id, Error::Unavailable(target + " timed out: " + why));
+    }
+  }
+
+  int PollTimeoutMs() const {
+    if (deadlines_.empty()) return static_cast<int>(kMaxPoll.count());
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadlines_.top().when - Clock::now());
+    return static_cast<int>(std::clamp(wait, std::chrono::milliseconds(0), kMaxPoll).count());
+  }
+
+  static bool DeliverHead(Transfer& t) {
+    curl::CompleteHead(t.easy.get(), t.exchange);
+    t.head_delivered = true;
+    t.last_activity = Clock::now();
+    return CallHandler(t, [&t] { return t.handler->OnHead(t.head); });
+  }
+
+  // CURLOPT_HEADERFUNCTION. Returning other than `size * count` fails the transfer.
+  static size_t OnHeader(char* data, size_t size, size_t count, void* userp) {
+    auto& t = *static_cast<Transfer*>(userp);
+    std::size_t n = size * count;
+    if (t.aborted) return 0;
+    if (t.head_delivered) return n;  // trailers of a chunked body
+    switch (curl::ParseHeaderLine(t.exchange, std::string_view(data, n))) {
+      case curl::HeaderLine::kTooLarge:
+        return 0;
+      case curl::HeaderLine::kEndOfHead:
+        // Delivered here rather than with the first body byte: a stream's head often comes long
+        // before its first event, and the caller may want to act on the status at once.
+        if (curl::IsFinalHead(t.exchange) && !DeliverHead(t)) return 0;
+        return n;
+      default:
+        return n;
+    }
+  }
+
+  // CURLOPT_WRITEFUNCTION: a piece of the decoded body of the final response.
+  static size_t OnBody(char* data, size_t size, size_t count, void* userp) {
+    auto& t = *static_cast<Transfer*>(userp);
+    std::size_t n = size * count;
+    if (t.aborted) return 0;
+    if (!t.head_delivered && !DeliverHead(t)) return 0;
+    if (n == 0) return 0;
+    if (n > t.request.http.max_body_bytes - t.body_bytes) {
+      t.exchange.body_too_large = true;
+      return 0;
+    }
+    t.body_bytes += n;
+    t.last_activity = Clock::now();
+    std::string_view piece(data, n);
+    return CallHandler(t, [&t, piece] { return t.handler->OnData(piece); }) ? n : 0;
+  }
+
+  const HttpClientOptions options_;
+  const std::shared_ptr<Inbox> inbox_;
+  CURLM* const multi_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Transfer>> active_;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+};
+
+CurlStreamClient::CurlStreamClient(HttpClientOptions options) : inbox_(std::make_shared<Inbox>()) {
+  CURLM* multi = curl::InitCurlOnce() ? curl_multi_init() : nullptr;
+  if (multi == nullptr) return;  // Start reports kInternal
+  inbox_->multi = multi;
+  loop_ = std::make_unique<Loop>(std::move(options), inbox_, multi);
+  thread_ = std::thread([this] { loop_->Run(); });
+}
+
+CurlStreamClient::~CurlStreamClient() {
+  {
+    std::lock_guard lock(inbox_->mu);
+    inbox_->stopping = true;
+    if (inbox_->multi != nullptr) curl_multi_wakeup(inbox_->multi);
+  }
+  if (thread_.joinable()) thread_.join();
+  CURLM* multi = nullptr;
+  {
+    // Cancellation callbacks may still hold the inbox; they must not wake a freed handle.
+    std::lock_guard lock(inbox_->mu);
+    std::swap(multi, inbox_->multi);
+  }
+  loop_.reset();
+  if (multi != nullptr) curl_multi_cleanup(multi);
+}
+
+void CurlStreamClient::Start(StreamRequest request, std::shared_ptr<StreamHandler> handler,
+                             std::shared_ptr<Cancellation> cancel) {
+  auto t = std::make_unique<Transfer>();
+  t->request = std::move(request);
+  t->handler = handler;
+  t->cancel = cancel;
+  std::optional<Error> refused;
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(inbox_->mu);
+    if (inbox_->stopping) {
+      refused = ShuttingDown();
+    } else if (inbox_->multi == nullptr) {
+      refused = Error::Internal("libcurl could not be set up");
+    } else {
+      id = t->id = inbox_->next_id++;
+      inbox_->WakeBeforeNews();
+      inbox_->started.push_back(std::move(t));
+    }
+  }
+  // No thread will take it up: the caller's thread is the only one left to answer.
+  if (refused) return CallDone(*handler, std::move(*refused));
+  if (cancel != nullptr) {
+    // The id, not the transfer: the callback may run after the transfer is gone.
+    cancel->OnCancel([weak = std::weak_ptr<Inbox>(inbox_), id] {
+      if (std::shared_ptr<Inbox> inbox = weak.lock()) inbox->Cancel(id);
+    });
+  }
+}
+
+}  // namespace studybot::outbound
