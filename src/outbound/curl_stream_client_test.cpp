@@ -362,6 +362,8 @@ TEST(CurlStreamClientTest, InvalidRequestsSendNothing) {
       [](StreamRequest& r) { r.http.body = "a GET cannot carry this"; },
       [](StreamRequest& r) { r.http.timeout = 0ms; },
       [](StreamRequest& r) { r.http.max_redirects = -1; },
+      [](StreamRequest& r) { r.head_timeout = 0ms; },
+      [](StreamRequest& r) { r.idle_timeout = -1ms; },
   };
   for (std::size_t i = 0; i < breakages.size(); ++i) {
     StreamRequest request = Get(server.url("/x"));
