@@ -600,7 +600,7 @@ TEST(CurlStreamClientTest, StartDuringShutdownIsCancelled) {
     // A handler that retries from OnDone, as a caller might, while the client shuts down.
     first->on_done_ = [&] { client.Start(Get(server.url("/retry")), second, nullptr); };
     client.Start(Get(server.url("/first")), first, nullptr);
-    ASSERT_TRUE(WaitFor([&] { return server.accepted() == 1; }));
+    ASSERT_TRUE(WaitFor([&] { return server.Exchanges().size() == 1; }));
   }
   EXPECT_EQ(first->code(), ErrorCode::kCancelled);
   EXPECT_EQ(second->dones(), 1);
