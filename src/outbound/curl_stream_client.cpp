@@ -49,6 +49,8 @@ struct Transfer {
 
   bool head_delivered = false;
   std::size_t body_bytes = 0;
+  // Until the request is sent, bounds name resolution and connecting; then reset, to bound the
+  // wait for the head (for each hop of a redirect).
   Clock::time_point head_deadline;
   Clock::time_point last_activity;     // when the head or the latest body piece arrived
   DeadlineQueue* deadlines = nullptr;  // the loop's
@@ -184,6 +186,8 @@ class CurlStreamClient::Loop {
       return CallDone(*t->handler, std::move(ready));
     }
     curl_easy_setopt(t->easy.get(), CURLOPT_PRIVATE, t.get());
+    curl_easy_setopt(t->easy.get(), CURLOPT_PREREQFUNCTION, OnRequestSent);
+    curl_easy_setopt(t->easy.get(), CURLOPT_PREREQDATA, t.get());
     if (curl_multi_add_handle(multi_, t->easy.get()) != CURLM_OK) {
       t->easy.reset();
       return CallDone(*t->handler, Error::Internal("curl_multi_add_handle failed"));
@@ -274,6 +278,14 @@ class CurlStreamClient::Loop {
     // The idle deadline may come before the head deadline it replaces.
     t.deadlines->push({t.last_activity + t.request.idle_timeout, t.id, ++t.deadline_generation});
     return CallHandler(t, [&t] { return t.handler->OnHead(t.head); });
+  }
+
+  // CURLOPT_PREREQFUNCTION: a connection is ready and the request is about to be sent. The head
+  // deadline only moves later, which the deadline queue handles when the old one comes up.
+  static int OnRequestSent(void* userp, char*, char*, int, int) {
+    auto& t = *static_cast<Transfer*>(userp);
+    t.head_deadline = Clock::now() + t.request.head_timeout;
+    return CURL_PREREQFUNC_OK;
   }
 
   // CURLOPT_HEADERFUNCTION. Returning other than `size * count` fails the transfer.

@@ -36,11 +36,11 @@ class CurlStreamClient final : public StreamClient {
   CurlStreamClient& operator=(const CurlStreamClient&) = delete;
 
   // As StreamClient::Start. Also kInvalidArgument for a head_timeout or idle_timeout that is not
-  // positive. Timeouts:
-  // `http.timeout` runs from when the client's thread takes the exchange up; `head_timeout` too
-  // (so it also bounds name resolution and connecting); `idle_timeout` once the final head
-  // arrived, between any two pieces of the response (head, body pieces). A chunked body's
-  // trailers are not reported.
+  // positive. Timeouts: `http.timeout` runs from when the client's thread takes the exchange up;
+  // `head_timeout` bounds name resolution and connecting, and then (again, and for each redirect
+  // hop) the wait for the head once the request is sent; `idle_timeout`, once the final head
+  // arrived, the silence between any two pieces of the response (head, body pieces). A chunked
+  // body's trailers are not reported.
   void Start(StreamRequest request, std::shared_ptr<StreamHandler> handler,
              std::shared_ptr<Cancellation> cancel) override;
 
