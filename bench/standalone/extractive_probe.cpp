@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
   set("EX_min_relative_score", options.min_relative_score);
   set("EX_max_sentences", options.max_sentences);
   set("EX_min_passage_terms", options.min_passage_terms);
+  set("EX_min_sentence_terms", options.min_sentence_terms);
   // EXTRACTIVE_DUMP=file: no thresholds, one line of the best sentence's features per question.
   std::FILE* dump = nullptr;
   if (const char* path = std::getenv("EXTRACTIVE_DUMP")) {

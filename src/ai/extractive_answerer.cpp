@@ -317,21 +317,24 @@ ExtractiveSelection SelectSentences(const ChatRequest& request, const Extractive
       std::min(options.min_passage_terms, strong_count > 0 ? strong_count : terms.size());
   for (auto& c : candidates) {
     const auto& heading = headings[c.source_index];
-    c.coverage = Coverage(terms, weights, total, [&](const std::string& t) {
-      if (c.stem_set.count(t) > 0) {
-        ++c.matched;
-        return 1.0;
-      }
-      if (heading.count(t) > 0) {
-        ++c.matched;
-        return options.heading_share;
-      }
-      return 0.0;
-    });
+    std::size_t strong_matched = 0;
+    double got = 0;
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      double share = c.stem_set.count(terms[i]) > 0 ? 1.0
+                     : heading.count(terms[i]) > 0  ? options.heading_share
+                                                    : 0.0;
+      if (share == 0) continue;
+      got += share * weights[i];
+      ++c.matched;
+      strong_matched += strong[i] ? 1 : 0;
+    }
+    c.coverage = total > 0 ? got / total : 0;
     c.passage = passage_coverage[c.source_index];
     c.passage_matched = passage_matched[c.source_index];
-    c.eligible = c.matched > 0 && c.coverage >= options.min_coverage &&
-                 c.passage >= options.min_passage_coverage && c.passage_matched >= required_terms;
+    c.eligible = c.matched > 0 &&
+                 strong_matched >= std::min(options.min_sentence_terms, strong_count) &&
+                 c.coverage >= options.min_coverage && c.passage >= options.min_passage_coverage &&
+                 c.passage_matched >= required_terms;
     if (!c.eligible) continue;
     double pairs = 0;
     double found = 0;

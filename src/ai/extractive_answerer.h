@@ -17,7 +17,9 @@
 //   4. Weights: each question term weighs its smoothed IDF over the candidate sentences,
 //      ln(1 + (N - df + 0.5) / (df + 0.5)), so a rare word of the question counts more than a
 //      common one, and a word no source has weighs the most: a question about something absent
-//      from the sources cannot reach the threshold.
+//      from the sources cannot reach the threshold. Generic words that are not stop words
+//      ("make", "every", "first", "faire": kWeak* in the .cpp) keep weak_word_share of it, since
+//      over a handful of sentences they can look rare.
 //   5. Per sentence:
 //        coverage  = weight of the question terms the sentence holds, a term found only in its
 //                    source's title or heading path counting heading_share of its weight ("It
@@ -34,8 +36,15 @@
 //                      it does not hold)
 //                    - position_decay x its index within its source (capped), so that of equal
 //                      sentences the first under a heading wins.
-//      A sentence is eligible when it or its headings hold at least one question term,
-//      coverage >= min_coverage and passage >= min_passage_coverage.
+//      A sentence is eligible when coverage >= min_coverage, passage >= min_passage_coverage,
+//      it holds (with its headings) min_sentence_terms distinct non-generic question terms and
+//      its source min_passage_terms (or all of them when the question has fewer). The term
+//      counts are what keeps out-of-scope questions out: a short question about something else
+//      shares one word with the sources by chance ("cancel my subscription" meets "cancel the
+//      call") and reaches a high coverage with it, seldom three words in one passage.
+//      Retrieval ranks with the whole corpus (and dense vectors) behind it, this lexical score
+//      sees five passages: the rank prior is large on purpose, a later source must match the
+//      question clearly better to lead the answer.
 //   6. Selection: greedy maximal marginal relevance, up to max_sentences: each step takes the
 //      eligible sentence of best score - redundancy_penalty x (largest stem Jaccard similarity
 //      to a sentence already taken). A sentence over max_similarity to one taken (a near
@@ -82,6 +91,9 @@ struct ExtractiveOptions {
   // out: they share a word or two with the sources by chance ("cancel my subscription" meets
   // "cancel the call"), seldom three.
   std::size_t min_passage_terms = 3;
+  // Least number of distinct question terms, generic words aside, an eligible sentence holds
+  // with its headings (all of them when the question has fewer).
+  std::size_t min_sentence_terms = 2;
   // The share of its IDF weight a generic word keeps ("make", "every", "faire": see kWeak* in
   // the .cpp).
   double weak_word_share = 0.3;
