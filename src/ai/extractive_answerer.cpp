@@ -199,7 +199,8 @@ Language ResolveLanguage(const ChatRequest& request) {
   return search::DetectLanguage(sample);
 }
 
-// The question's weighted coverage by `has` (1 = the term is there, share = heading_share...).
+// The share (0..1) of the question terms' total weight earned, `has(term)` saying how much of
+// each term's weight counts (1 = present, 0 = absent).
 template <typename Has>
 double Coverage(const std::vector<std::string>& terms, const std::vector<double>& weights,
                 double total, Has has) {
