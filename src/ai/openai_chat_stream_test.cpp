@@ -66,7 +66,7 @@ struct Outcome {
 };
 
 // Feeds `pieces` in order, then finishes.
-Outcome Run(const std::vector<std::string>& pieces) {
+Outcome Parse(const std::vector<std::string>& pieces) {
   OpenAiChatStreamParser parser;
   std::vector<ChatStreamEvent> events;
   Outcome out;
@@ -87,7 +87,7 @@ Outcome Run(const std::vector<std::string>& pieces) {
 }
 
 TEST(OpenAiChatStreamTest, ReadsARecordedStream) {
-  const Outcome got = Run({kRecorded});
+  const Outcome got = Parse({kRecorded});
   ASSERT_TRUE(got.ok) << got.error;
   EXPECT_EQ(got.events,
             "model:gpt-4o-mini-2024-07-18\n"
@@ -98,16 +98,16 @@ TEST(OpenAiChatStreamTest, ReadsARecordedStream) {
 }
 
 TEST(OpenAiChatStreamTest, EverySplitOffsetGivesTheSameEvents) {
-  const Outcome whole = Run({kRecorded});
+  const Outcome whole = Parse({kRecorded});
   for (std::size_t i = 0; i <= kRecorded.size(); ++i) {
-    const Outcome split = Run({kRecorded.substr(0, i), kRecorded.substr(i)});
+    const Outcome split = Parse({kRecorded.substr(0, i), kRecorded.substr(i)});
     EXPECT_TRUE(split.ok) << "split at " << i << ": " << split.error;
     EXPECT_EQ(split.events, whole.events) << "split at " << i;
   }
   std::vector<std::string> bytes;
   for (char c : kRecorded)
     bytes.emplace_back(1, c);
-  EXPECT_EQ(Run(bytes).events, whole.events);
+  EXPECT_EQ(Parse(bytes).events, whole.events);
 }
 
 TEST(OpenAiChatStreamTest, CrAloneEndsALine) {
@@ -117,12 +117,12 @@ TEST(OpenAiChatStreamTest, CrAloneEndsALine) {
     cr += kRecorded[i] == '\n' ? '\r' : kRecorded[i];
   }
   ASSERT_EQ(cr.find('\n'), std::string::npos);
-  EXPECT_EQ(Run({cr}).events, Run({kRecorded}).events);
+  EXPECT_EQ(Parse({cr}).events, Parse({kRecorded}).events);
 }
 
 TEST(OpenAiChatStreamTest, DoneEndsTheStreamAndLaterDataIsIgnored) {
   const Outcome got =
-      Run({"data: [DONE]\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"});
+      Parse({"data: [DONE]\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"});
   EXPECT_TRUE(got.ok) << got.error;
   EXPECT_EQ(got.events, "");
   OpenAiChatStreamParser parser;
@@ -133,7 +133,7 @@ TEST(OpenAiChatStreamTest, DoneEndsTheStreamAndLaterDataIsIgnored) {
 
 TEST(OpenAiChatStreamTest, MissingDoneAtTheEndIsAnError) {
   const std::string cut = kRecorded.substr(0, kRecorded.find("data: [DONE]"));
-  const Outcome got = Run({cut});
+  const Outcome got = Parse({cut});
   EXPECT_FALSE(got.ok);
   EXPECT_NE(got.error.find("ended before [DONE]"), std::string::npos) << got.error;
   // What came before is still reported.
@@ -142,7 +142,7 @@ TEST(OpenAiChatStreamTest, MissingDoneAtTheEndIsAnError) {
 
 TEST(OpenAiChatStreamTest, ALastEventWithoutItsBlankLineIsDispatched) {
   const Outcome got =
-      Run({"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]"});
+      Parse({"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]"});
   EXPECT_TRUE(got.ok) << got.error;
   EXPECT_EQ(got.events, "delta:hi\n");
 }
@@ -150,14 +150,14 @@ TEST(OpenAiChatStreamTest, ALastEventWithoutItsBlankLineIsDispatched) {
 TEST(OpenAiChatStreamTest, ReportsAnErrorSentMidStream) {
   // OpenAI's shape, then vLLM's flat one.
   Outcome got =
-      Run({"data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n"
-           "data: {\"error\":{\"message\":\"The server had an error\",\"type\":"
-           "\"server_error\",\"param\":null,\"code\":null}}\n\n"});
+      Parse({"data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+             "data: {\"error\":{\"message\":\"The server had an error\",\"type\":"
+             "\"server_error\",\"param\":null,\"code\":null}}\n\n"});
   EXPECT_FALSE(got.ok);  // no [DONE] either
   EXPECT_EQ(got.events, "delta:Hel\nerror:/The server had an error\n");
   got =
-      Run({"data: {\"object\":\"error\",\"message\":\"boom\",\"type\":\"InternalServerError\","
-           "\"param\":null,\"code\":500}\n\ndata: [DONE]\n\n"});
+      Parse({"data: {\"object\":\"error\",\"message\":\"boom\",\"type\":\"InternalServerError\","
+             "\"param\":null,\"code\":500}\n\ndata: [DONE]\n\n"});
   EXPECT_TRUE(got.ok);
   EXPECT_EQ(got.events, "error:500/boom\n");
 }
