@@ -11,6 +11,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include "core/strings.h"
 
@@ -18,6 +20,7 @@ namespace studybot::testing {
 namespace {
 
 namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
 using asio::awaitable;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
@@ -26,22 +29,6 @@ std::string Chunk(const std::string& piece) {
   char size[32];
   std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
   return size + piece + "\r\n";
-}
-
-// Splits a request head ("GET / HTTP/1.1\r\nName: value\r\n...") into `ex`.
-void ParseHead(std::string_view head, StreamExchange& ex) {
-  std::vector<std::string_view> lines = Split(head, '\n');
-  std::vector<std::string_view> start = Split(Trim(lines[0]), ' ');
-  if (start.size() >= 2) {
-    ex.method = start[0];
-    ex.target = start[1];
-  }
-  for (std::size_t i = 1; i < lines.size(); ++i) {
-    auto colon = lines[i].find(':');
-    if (colon == std::string_view::npos) continue;
-    ex.headers.emplace_back(ToLower(std::string(Trim(lines[i].substr(0, colon)))),
-                            std::string(Trim(lines[i].substr(colon + 1))));
-  }
 }
 
 }  // namespace
@@ -70,7 +57,9 @@ awaitable<bool> WaitWatching(asio::ip::tcp::socket& socket, std::string& in,
   co_return false;
 }
 
-awaitable<bool> Write(asio::ip::tcp::socket& socket, const std::string& data) {
+// `data` by value: it lives in the coroutine frame. (g++ 12 mishandles some temporaries in
+// co_await expressions, so callers pass named strings.)
+awaitable<bool> Write(asio::ip::tcp::socket& socket, std::string data) {
   auto [ec, n] = co_await asio::async_write(socket, asio::buffer(data), kTuple);
   co_return !ec;
 }
@@ -117,27 +106,29 @@ awaitable<void> SlowStreamServer::Serve(std::shared_ptr<Connection> c) {
     ~Closer() { --open; }
   } closer{open_};
   for (;;) {
-    std::size_t end;
-    while ((end = c->in.find("\r\n\r\n")) == std::string::npos) {
+    // Beast parses what the session has read so far; leftover bytes stay in `in`.
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.eager(true);
+    while (!parser.is_done()) {
+      boost::beast::error_code ec;
+      std::size_t used = c->in.empty() ? 0 : parser.put(asio::buffer(c->in), ec);
+      c->in.erase(0, used);
+      if (ec && ec != bhttp::error::need_more) co_return;
+      if (parser.is_done() || used > 0) continue;
       char buf[4096];
-      auto [ec, n] = co_await c->socket.async_read_some(asio::buffer(buf), kTuple);
-      if (ec) co_return;  // between requests: an ordinary close
+      auto [read_ec, n] = co_await c->socket.async_read_some(asio::buffer(buf), kTuple);
+      if (read_ec) co_return;  // between requests: an ordinary close
       c->in.append(buf, n);
     }
+    const auto& req = parser.get();
     StreamExchange ex;
     ex.connection = c->index;
-    ParseHead(std::string_view(c->in).substr(0, end), ex);
-    c->in.erase(0, end + 4);
-    std::string length = ex.Header("content-length");
-    std::size_t want = length.empty() ? 0 : std::stoul(length);
-    while (c->in.size() < want) {
-      char buf[4096];
-      auto [ec, n] = co_await c->socket.async_read_some(asio::buffer(buf), kTuple);
-      if (ec) co_return;
-      c->in.append(buf, n);
-    }
-    ex.body = c->in.substr(0, want);
-    c->in.erase(0, want);
+    ex.method = std::string(req.method_string());
+    ex.target = std::string(req.target());
+    for (const auto& field : req)
+      ex.headers.emplace_back(ToLower(std::string(field.name_string())),
+                              std::string(field.value()));
+    ex.body = req.body();
     StreamPlan plan = script_(ex);
     std::size_t record;
     {
@@ -162,9 +153,8 @@ awaitable<bool> SlowStreamServer::Respond(Connection& c, const StreamPlan& plan,
     while (plan.gate && !plan.gate(i)) {
       if (co_await wait(std::chrono::milliseconds(2))) co_return false;
     }
-    if (!co_await Write(c.socket, plan.chunked ? Chunk(plan.pieces[i]) : plan.pieces[i])) {
-      co_return false;
-    }
+    std::string framed = plan.chunked ? Chunk(plan.pieces[i]) : plan.pieces[i];
+    if (!co_await Write(c.socket, std::move(framed))) co_return false;
     std::lock_guard lock(mu_);
     ++exchanges_[record].pieces_sent;
     co_return true;
@@ -184,7 +174,10 @@ awaitable<bool> SlowStreamServer::Respond(Connection& c, const StreamPlan& plan,
       if (co_await wait(std::chrono::milliseconds(200))) co_return false;
     }
   }
-  if (plan.chunked && !plan.close_after && !co_await Write(c.socket, "0\r\n\r\n")) co_return false;
+  if (plan.chunked && !plan.close_after) {
+    std::string last_chunk = "0\r\n\r\n";
+    if (!co_await Write(c.socket, std::move(last_chunk))) co_return false;
+  }
   co_return true;
 }
 

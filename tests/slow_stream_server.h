@@ -82,14 +82,15 @@ class SlowStreamServer {
   boost::asio::awaitable<bool> Respond(Connection& c, const StreamPlan& plan, std::size_t record);
 
   Script script_;
-  boost::asio::io_context ioc_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  uint16_t port_ = 0;
   std::atomic<std::size_t> accepted_{0};
   std::atomic<std::size_t> closed_by_client_{0};
   std::atomic<std::size_t> open_{0};
   std::mutex mu_;
   std::vector<StreamExchange> exchanges_;  // REQUIRES: mu_ held
+  // After what the sessions use: destroying it destroys the sessions' coroutine frames.
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  uint16_t port_ = 0;
   std::thread thread_;
 };
 

@@ -25,6 +25,16 @@ using Clock = std::chrono::steady_clock;
 // Longest sleep in curl_multi_poll when no deadline is nearer; news arrives by curl_multi_wakeup.
 constexpr std::chrono::milliseconds kMaxPoll{1000};
 
+// When an exchange must next be looked at. Each active exchange has one live entry: the one
+// whose `generation` matches its own; others are dropped when they come up.
+struct Deadline {
+  Clock::time_point when;
+  std::uint64_t id;
+  std::uint64_t generation;
+  bool operator>(const Deadline& o) const { return when > o.when; }
+};
+using DeadlineQueue = std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>>;
+
 // One exchange, owned by the inbox until the loop takes it, then by the loop.
 struct Transfer {
   std::uint64_t id = 0;
@@ -39,16 +49,21 @@ struct Transfer {
 
   bool head_delivered = false;
   std::size_t body_bytes = 0;
+  // Until the request is sent, bounds name resolution and connecting; then reset, to bound the
+  // wait for the head (for each hop of a redirect).
   Clock::time_point head_deadline;
-  Clock::time_point last_activity;  // when the head or the latest body piece arrived
+  Clock::time_point last_activity;     // when the head or the latest body piece arrived
+  DeadlineQueue* deadlines = nullptr;  // the loop's
+  std::uint64_t deadline_generation = 0;
   // Why one of our callbacks failed the transfer (a handler stopped it or threw); it takes
   // precedence over the CURLcode that curl reports for it.
   std::optional<Error> aborted;
 };
 
 // Calls a handler's OnHead/OnData; false (and `aborted` set) when the exchange must stop. An
-// exception must not unwind through libcurl's C frames.
-bool CallHandler(Transfer& t, const std::function<bool()>& call) {
+// exception must not unwind through libcurl's C frames. (A template: no allocation per piece.)
+template <typename Call>
+bool CallHandler(Transfer& t, const Call& call) {
   try {
     if (call()) return true;
     t.aborted = Error::Cancelled("the stream handler stopped the exchange");
@@ -121,12 +136,6 @@ class CurlStreamClient::Loop {
   }
 
  private:
-  struct Deadline {
-    Clock::time_point when;
-    std::uint64_t id;
-    bool operator>(const Deadline& o) const { return when > o.when; }
-  };
-
   // Begins what was started and aborts what was cancelled since the last look. False once the
   // client is shutting down; what was started then is cancelled.
   bool TakeInbox() {
@@ -157,6 +166,10 @@ class CurlStreamClient::Loop {
     if (Status valid = curl::Validate(t->request.http); !valid.ok()) {
       return CallDone(*t->handler, std::move(valid));
     }
+    if (t->request.head_timeout.count() <= 0 || t->request.idle_timeout.count() <= 0) {
+      return CallDone(*t->handler,
+                      Error::InvalidArgument("head_timeout and idle_timeout must be positive"));
+    }
     t->easy.reset(curl_easy_init());
     if (t->easy == nullptr) return CallDone(*t->handler, Error::Internal("curl_easy_init failed"));
     t->exchange.policy = &options_.addresses;
@@ -173,12 +186,15 @@ class CurlStreamClient::Loop {
       return CallDone(*t->handler, std::move(ready));
     }
     curl_easy_setopt(t->easy.get(), CURLOPT_PRIVATE, t.get());
+    curl_easy_setopt(t->easy.get(), CURLOPT_PREREQFUNCTION, OnRequestSent);
+    curl_easy_setopt(t->easy.get(), CURLOPT_PREREQDATA, t.get());
     if (curl_multi_add_handle(multi_, t->easy.get()) != CURLM_OK) {
       t->easy.reset();
       return CallDone(*t->handler, Error::Internal("curl_multi_add_handle failed"));
     }
     t->head_deadline = Clock::now() + t->request.head_timeout;
-    deadlines_.push({t->head_deadline, t->id});
+    t->deadlines = &deadlines_;
+    deadlines_.push({t->head_deadline, t->id, t->deadline_generation});
     std::uint64_t id = t->id;
     active_.emplace(id, std::move(t));
   }
@@ -222,20 +238,21 @@ class CurlStreamClient::Loop {
   }
 
   void ExpireDeadlines(Clock::time_point now) {
-    // Each active exchange has exactly one entry; it is moved on, rather than updated on every
-    // body piece, when it comes due and the exchange has been active since.
+    // An idle deadline is moved on when it comes due and the exchange has been active since,
+    // rather than on every body piece.
     while (!deadlines_.empty() && deadlines_.top().when <= now) {
-      std::uint64_t id = deadlines_.top().id;
+      Deadline entry = deadlines_.top();
       deadlines_.pop();
-      auto it = active_.find(id);
-      if (it == active_.end()) continue;
+      auto it = active_.find(entry.id);
+      if (it == active_.end() || it->second->deadline_generation != entry.generation) continue;
       Transfer& t = *it->second;
       Clock::time_point due =
           t.head_delivered ? t.last_activity + t.request.idle_timeout : t.head_deadline;
       if (due > now) {
-        deadlines_.push({due, id});
+        deadlines_.push({due, entry.id, entry.generation});
         continue;
       }
+      std::uint64_t id = entry.id;
       char* effective = nullptr;
       curl_easy_getinfo(t.easy.get(), CURLINFO_EFFECTIVE_URL, &effective);
       std::string target =
@@ -258,7 +275,17 @@ class CurlStreamClient::Loop {
     curl::CompleteHead(t.easy.get(), t.exchange);
     t.head_delivered = true;
     t.last_activity = Clock::now();
+    // The idle deadline may come before the head deadline it replaces.
+    t.deadlines->push({t.last_activity + t.request.idle_timeout, t.id, ++t.deadline_generation});
     return CallHandler(t, [&t] { return t.handler->OnHead(t.head); });
+  }
+
+  // CURLOPT_PREREQFUNCTION: a connection is ready and the request is about to be sent. The head
+  // deadline only moves later, which the deadline queue handles when the old one comes up.
+  static int OnRequestSent(void* userp, char*, char*, int, int) {
+    auto& t = *static_cast<Transfer*>(userp);
+    t.head_deadline = Clock::now() + t.request.head_timeout;
+    return CURL_PREREQFUNC_OK;
   }
 
   // CURLOPT_HEADERFUNCTION. Returning other than `size * count` fails the transfer.
@@ -301,7 +328,7 @@ class CurlStreamClient::Loop {
   const std::shared_ptr<Inbox> inbox_;
   CURLM* const multi_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Transfer>> active_;
-  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  DeadlineQueue deadlines_;
 };
 
 CurlStreamClient::CurlStreamClient(HttpClientOptions options) : inbox_(std::make_shared<Inbox>()) {

@@ -1,7 +1,9 @@
 // CurlStreamClient: StreamClient (stream_client.h) on one libcurl multi handle driven by one
 // background thread, which runs every transfer and calls every StreamHandler. Thousands of slow
 // streams cost a socket and a little memory each. Connections are kept and reused across
-// exchanges (the multi handle's connection cache); an aborted exchange closes its connection.
+// exchanges (the multi handle's connection cache). An aborted exchange (cancelled, timed out,
+// stopped by its handler) closes its HTTP/1 connection at once; over HTTP/2 only its stream is
+// reset, and the connection stays for the other exchanges on it.
 //
 // The SSRF boundary is the one of CurlHttpClient, from the same code (curl_common.h).
 //
@@ -21,8 +23,8 @@ namespace studybot::outbound {
 
 class CurlStreamClient final : public StreamClient {
  public:
-  // Starts the background thread. If libcurl cannot be set up, every exchange ends with
-  // OnDone(kInternal).
+  // Starts the background thread. If libcurl cannot be set up, no thread runs and every Start
+  // calls OnDone(kInternal) on its caller's thread before returning.
   explicit CurlStreamClient(HttpClientOptions options);
   // Aborts every exchange in flight (closing its connection) with OnDone(kCancelled "shutting
   // down"), on the client's thread, then joins it. An exchange started while the destructor runs
@@ -33,11 +35,12 @@ class CurlStreamClient final : public StreamClient {
   CurlStreamClient(const CurlStreamClient&) = delete;
   CurlStreamClient& operator=(const CurlStreamClient&) = delete;
 
-  // As StreamClient::Start. Also OnDone(kInternal) when libcurl cannot be set up. Timeouts:
-  // `http.timeout` runs from when the client's thread takes the exchange up; `head_timeout` too
-  // (so it also bounds name resolution and connecting); `idle_timeout` once the final head
-  // arrived, between any two pieces of the response (head, body pieces). A chunked body's
-  // trailers are not reported.
+  // As StreamClient::Start. Also kInvalidArgument for a head_timeout or idle_timeout that is not
+  // positive. Timeouts: `http.timeout` runs from when the client's thread takes the exchange up;
+  // `head_timeout` bounds name resolution and connecting, and then (again, and for each redirect
+  // hop) the wait for the head once the request is sent; `idle_timeout`, once the final head
+  // arrived, the silence between any two pieces of the response (head, body pieces). A chunked
+  // body's trailers are not reported.
   void Start(StreamRequest request, std::shared_ptr<StreamHandler> handler,
              std::shared_ptr<Cancellation> cancel) override;
 
