@@ -251,7 +251,7 @@ void OpenAiChatCall::OnHttpError() {
     Error e = OpenAiStatusError(shared_->what, status, body_in_, o.api_key, attempt_, 1);
     if (e.code == ErrorCode::kInvalidArgument &&
         IsContextLengthError(ParseOpenAiApiError(body_in_))) {
-      e = std::move(e).WithSlug("context_length_exceeded");
+      e.slug = "context_length_exceeded";
     }
     return Finish(std::move(e));
   }
