@@ -244,5 +244,23 @@ TEST_F(SlowChatModelFakeServerTest, CancelMidStreamClosesTheConnection) {
   EXPECT_FALSE(sink->broken());
 }
 
+TEST_F(SlowChatModelFakeServerTest, ManyConcurrentSlowStreams) {
+  auto model = Model();
+  std::vector<std::shared_ptr<RecordingChatSink>> sinks;
+  for (int i = 0; i < 200; ++i) {
+    ChatRequest r = Request("question " + std::to_string(i));
+    r.max_tokens = 10;  // ten deltas, 30 ms apart: about 0.3 s each, all at once
+    sinks.push_back(std::make_shared<RecordingChatSink>());
+    model->Start(std::move(r), sinks.back(), std::make_shared<Cancellation>());
+  }
+  for (auto& sink : sinks) {
+    ASSERT_TRUE(sink->Wait());
+    ASSERT_TRUE(sink->result().ok()) << sink->message();
+    EXPECT_EQ(sink->result()->finish_reason, "length");
+    EXPECT_EQ(sink->deltas().size(), 10u);
+  }
+  EXPECT_EQ(fake_.Requests().size(), 200u);
+}
+
 }  // namespace
 }  // namespace studybot::ai

@@ -46,8 +46,7 @@ Reply InvalidJsonReply();
 // An injected failure: 429 (with x-ratelimit-* headers; `operation` names the Azure operation,
 // "Embeddings_Create"), 5xx with the real server_error bodies, or any other status. Retry-After
 // and retry-after-ms are sent when non-empty.
-Reply FaultReply(unsigned status, const std::string& retry_after,
-                 const std::string& retry_after_ms, bool azure, std::string_view model,
-                 std::string_view operation);
+Reply FaultReply(unsigned status, const std::string& retry_after, const std::string& retry_after_ms,
+                 bool azure, std::string_view model, std::string_view operation);
 
 }  // namespace studybot::testing

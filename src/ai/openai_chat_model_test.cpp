@@ -447,7 +447,7 @@ TEST_F(OpenAiChatModelTest, AzureUrlAndKeyHeader) {
             "https://res.openai.azure.com/openai/deployments/chat-4o/chat/completions"
             "?api-version=2024-10-21");
   Ask(*model);
-  const auto& http = client_.requests()[0].http;
+  const outbound::HttpRequest http = client_.requests()[0].http;
   EXPECT_NE(std::find(http.headers.begin(), http.headers.end(),
                       std::pair<std::string, std::string>{"api-key", kKey}),
             http.headers.end());
