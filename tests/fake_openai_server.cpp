@@ -1,5 +1,7 @@
 #include "fake_openai_server.h"
 
+#include "fake_openai_wire.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -22,33 +24,6 @@ constexpr int64_t kMaxRequestTokens = 300'000;
 constexpr std::string_view kInvalidInput =
     "'$.input' is invalid. Please check the API reference: "
     "https://platform.openai.com/docs/api-reference.";
-
-Reply JsonReply(unsigned status, const json::value& v,
-                std::vector<std::pair<std::string, std::string>> headers = {}) {
-  headers.emplace_back("Content-Type", "application/json");
-  return Reply{status, json::serialize(v), std::move(headers)};
-}
-
-json::value OrNull(std::string_view s) {
-  return s.empty() ? json::value(nullptr) : json::value(json::string(s));
-}
-
-// {"error": {"message", "type", "param", "code"}}: OpenAI's shape, every field present.
-Reply OpenAiError(unsigned status, std::string_view message,
-                  std::string_view type = "invalid_request_error", std::string_view param = "",
-                  std::string_view code = "",
-                  std::vector<std::pair<std::string, std::string>> headers = {}) {
-  json::object e{
-      {"message", message}, {"type", type}, {"param", OrNull(param)}, {"code", OrNull(code)}};
-  return JsonReply(status, json::object{{"error", std::move(e)}}, std::move(headers));
-}
-
-// Azure's shape: {"error": {"code", "message"}}.
-Reply AzureError(unsigned status, std::string_view code, std::string_view message,
-                 std::vector<std::pair<std::string, std::string>> headers = {}) {
-  return JsonReply(status, json::object{{"error", {{"code", code}, {"message", message}}}},
-                   std::move(headers));
-}
 
 uint64_t Fnv1a(std::string_view s) {
   uint64_t h = 1469598103934665603ULL;
@@ -82,13 +57,6 @@ std::string Base64(std::string_view bytes) {
   return out;
 }
 
-// As the real API quotes a wrong key: its start and end around stars.
-std::string MaskKey(std::string_view key) {
-  if (key.size() <= 8) return "****";
-  return std::string(key.substr(0, 3)) + std::string(key.size() - 7, '*') +
-         std::string(key.substr(key.size() - 4));
-}
-
 struct Route {
   bool azure = false;
   std::string deployment;
@@ -111,20 +79,6 @@ std::optional<Route> ParseRoute(const std::string& target) {
     if (r.deployment.find('/') == std::string::npos) return r;
   }
   return std::nullopt;
-}
-
-std::string QueryParam(const std::string& query, std::string_view name) {
-  std::size_t start = 0;
-  while (start <= query.size()) {
-    std::size_t end = query.find('&', start);
-    if (end == std::string::npos) end = query.size();
-    std::string_view pair(query.data() + start, end - start);
-    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
-      return std::string(pair.substr(name.size() + 1));
-    }
-    start = end + 1;
-  }
-  return "";
 }
 
 struct Input {
@@ -257,14 +211,9 @@ Reply FakeOpenAiServer::Answer(const ReceivedRequest& request, std::size_t& inpu
   }
 
   // Credentials come first, as with the real services.
+  if (auto refused = CheckKey(request, route->azure, options_.api_key)) return *refused;
   std::string model;
   if (route->azure) {
-    if (request.Header("api-key") != options_.api_key) {
-      return AzureError(401, "401",
-                        "Access denied due to invalid subscription key or wrong API endpoint. "
-                        "Make sure to provide a valid key for an active subscription and use a "
-                        "correct regional API endpoint for your resource.");
-    }
     if (QueryParam(route->query, "api-version").empty()) {
       return AzureError(404, "404", "Resource not found");
     }
@@ -276,25 +225,6 @@ Reply FakeOpenAiServer::Answer(const ReceivedRequest& request, std::size_t& inpu
                         "again.");
     }
     model = d->second;
-  } else {
-    const std::string auth = request.Header("authorization");
-    if (auth.empty()) {
-      return OpenAiError(401,
-                         "You didn't provide an API key. You need to provide your API key in an "
-                         "Authorization header using Bearer auth (i.e. Authorization: Bearer "
-                         "YOUR_KEY), or as the password field (with blank username) if you're "
-                         "accessing the API from your browser and are prompted for a username and "
-                         "password. You can obtain an API key from "
-                         "https://platform.openai.com/account/api-keys.");
-    }
-    if (auth != "Bearer " + options_.api_key) {
-      const std::string given = auth.starts_with("Bearer ") ? auth.substr(7) : auth;
-      return OpenAiError(401,
-                         "Incorrect API key provided: " + MaskKey(given) +
-                             ". You can find your API key at "
-                             "https://platform.openai.com/account/api-keys.",
-                         "invalid_request_error", "", "invalid_api_key");
-    }
   }
 
   FakeFault fault;
@@ -307,51 +237,13 @@ Reply FakeOpenAiServer::Answer(const ReceivedRequest& request, std::size_t& inpu
     if (fault.delay.count() > 0) stop_cv_.wait_for(lock, fault.delay, [&] { return stopping_; });
   }
   if (fault.status != 0) {
-    std::vector<std::pair<std::string, std::string>> headers;
-    if (!fault.retry_after.empty()) headers.emplace_back("Retry-After", fault.retry_after);
-    if (!fault.retry_after_ms.empty()) headers.emplace_back("retry-after-ms", fault.retry_after_ms);
-    if (fault.status == 429) {
-      headers.insert(headers.end(), {{"x-ratelimit-limit-requests", "3000"},
-                                     {"x-ratelimit-remaining-requests", "0"},
-                                     {"x-ratelimit-reset-requests", "20ms"},
-                                     {"x-ratelimit-limit-tokens", "1000000"},
-                                     {"x-ratelimit-remaining-tokens", "0"},
-                                     {"x-ratelimit-reset-tokens", "1s"}});
-      if (route->azure) {
-        return AzureError(429, "429",
-                          "Requests to the Embeddings_Create Operation under Azure OpenAI API "
-                          "have exceeded call rate limit of your current pricing tier. Please "
-                          "retry after 1 second.",
-                          std::move(headers));
-      }
-      return OpenAiError(429,
-                         "Rate limit reached for " + model +
-                             " in organization org-fake on requests per min (RPM): Limit 3000, "
-                             "Used 3000, Requested 1. Please try again in 20ms.",
-                         "requests", "", "rate_limit_exceeded", std::move(headers));
-    }
-    if (fault.status >= 500) {
-      return OpenAiError(fault.status,
-                         fault.status == 503
-                             ? "The server is overloaded or not ready yet."
-                             : "The server had an error while processing your request. Sorry "
-                               "about that!",
-                         "server_error", "", "", std::move(headers));
-    }
-    return OpenAiError(fault.status, "Injected failure.", "invalid_request_error", "", "",
-                       std::move(headers));
+    return FaultReply(fault.status, fault.retry_after, fault.retry_after_ms, route->azure, model,
+                      "Embeddings_Create");
   }
 
   boost::system::error_code ec;
   json::value doc = json::parse(request.body, ec);
-  if (ec || !doc.is_object()) {
-    return OpenAiError(400,
-                       "We could not parse the JSON body of your request. (HINT: This likely "
-                       "means you aren't using your HTTP library correctly. The OpenAI API "
-                       "expects a JSON payload, but what was sent was not valid JSON. If you "
-                       "have trouble figuring out how to fix this, please contact us through "
-                       "our help center at help.openai.com.)");
-  }
+  if (ec || !doc.is_object()) return InvalidJsonReply();
   const json::object& body = doc.get_object();
   for (const auto& field : body) {
     static constexpr std::string_view kKnown[] = {"input", "model", "encoding_format", "dimensions",

@@ -39,15 +39,6 @@ const KnownModel* FindModel(std::string_view name) {
   return nullptr;
 }
 
-// Azure puts these in the URL path and query; restricting them to what Azure allows also means
-// nothing needs escaping.
-bool IsUrlSafeName(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.';
-  });
-}
-
 int ResolveDimensions(const OpenAiEmbedder::Options& o) {
   if (o.dimensions) return *o.dimensions;
   const KnownModel* m = FindModel(o.model);
@@ -60,15 +51,9 @@ bool SendsDimensions(const OpenAiEmbedder::Options& o) {
 }
 
 Result<std::string> EmbeddingsUrl(const OpenAiEmbedder::Options& o) {
-  if (o.provider == OpenAiProvider::kOpenAi) {
-    auto base = CheckBaseUrl(o.base_url, "base_url");
-    if (!base.ok()) return std::move(base).error();
-    return *base + "/embeddings";
-  }
-  auto endpoint = CheckBaseUrl(o.azure_endpoint, "azure_endpoint");
-  if (!endpoint.ok()) return std::move(endpoint).error();
-  return *endpoint + "/openai/deployments/" + o.azure_deployment +
-         "/embeddings?api-version=" + o.azure_api_version;
+  return OperationUrl(
+      {o.provider, o.base_url, o.azure_endpoint, o.azure_deployment, o.azure_api_version},
+      "embeddings");
 }
 
 // Each vector scaled to unit length. The largest magnitude is divided out first so that the sum
@@ -155,15 +140,7 @@ int64_t OpenAiEmbedder::EstimateTokens(std::string_view text) {
 }
 
 Status OpenAiEmbedder::Options::Validate() const {
-  if (provider == OpenAiProvider::kAzure) {
-    if (!IsUrlSafeName(azure_deployment)) {
-      return Error::InvalidArgument(
-          "azure_deployment must be set, using letters, digits, '-', '_' and '.'");
-    }
-    if (!IsUrlSafeName(azure_api_version)) {
-      return Error::InvalidArgument("azure_api_version must be set (\"2024-10-21\")");
-    }
-  } else if (model.empty()) {
+  if (provider == OpenAiProvider::kOpenAi && model.empty()) {
     return Error::InvalidArgument("model must be set");
   }
   auto url = EmbeddingsUrl(*this);
@@ -311,13 +288,7 @@ Result<std::vector<std::vector<float>>> OpenAiEmbedder::EmbedBatch(
   request.method = "POST";
   request.url = url_;
   request.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
-  if (!options_.api_key.empty()) {
-    if (options_.provider == OpenAiProvider::kAzure) {
-      request.headers.emplace_back("api-key", options_.api_key);
-    } else {
-      request.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
-    }
-  }
+  AddKeyHeader(options_.provider, options_.api_key, request.headers);
   request.body = json::serialize(body);
   request.timeout = options_.timeout;
   // Pretty-printed floats take up to ~32 bytes each; the slack covers the envelope and errors.

@@ -1,5 +1,7 @@
 #include "ai/openai_protocol.h"
 
+#include <algorithm>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <boost/url/parse.hpp>
@@ -32,7 +34,43 @@ std::string Identifiers(long status, const OpenAiApiError& e, std::string_view a
   return out;
 }
 
+bool IsUrlSafeName(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
 }  // namespace
+
+Result<std::string> OperationUrl(const OpenAiTarget& target, std::string_view operation) {
+  if (target.provider == OpenAiProvider::kOpenAi) {
+    auto base = CheckBaseUrl(target.base_url, "base_url");
+    if (!base.ok()) return std::move(base).error();
+    return *base + "/" + std::string(operation);
+  }
+  if (!IsUrlSafeName(target.azure_deployment)) {
+    return Error::InvalidArgument(
+        "azure_deployment must be set, using letters, digits, '-', '_' and '.'");
+  }
+  if (!IsUrlSafeName(target.azure_api_version)) {
+    return Error::InvalidArgument("azure_api_version must be set (\"2024-10-21\")");
+  }
+  auto endpoint = CheckBaseUrl(target.azure_endpoint, "azure_endpoint");
+  if (!endpoint.ok()) return std::move(endpoint).error();
+  return *endpoint + "/openai/deployments/" + std::string(target.azure_deployment) + "/" +
+         std::string(operation) + "?api-version=" + std::string(target.azure_api_version);
+}
+
+void AddKeyHeader(OpenAiProvider provider, const std::string& api_key,
+                  std::vector<std::pair<std::string, std::string>>& headers) {
+  if (api_key.empty()) return;
+  if (provider == OpenAiProvider::kAzure) {
+    headers.emplace_back("api-key", api_key);
+  } else {
+    headers.emplace_back("Authorization", "Bearer " + api_key);
+  }
+}
 
 OpenAiApiError ParseOpenAiApiError(std::string_view body) {
   OpenAiApiError out;

@@ -16,6 +16,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/result.h"
 
@@ -25,6 +27,26 @@ enum class OpenAiProvider {
   kOpenAi,  // POST {base_url}/<operation>, "Authorization: Bearer <key>"
   kAzure,  // POST {endpoint}/openai/deployments/{deployment}/<operation>?api-version=..., "api-key"
 };
+
+// Where an operation of the API lives: kOpenAi uses `base_url`, kAzure the other three.
+struct OpenAiTarget {
+  OpenAiProvider provider = OpenAiProvider::kOpenAi;
+  std::string_view base_url;
+  std::string_view azure_endpoint;
+  std::string_view azure_deployment;
+  std::string_view azure_api_version;
+};
+
+// The full URL of `operation` ("embeddings", "chat/completions"). Errors: kInvalidArgument naming
+// the bad setting (base_url, azure_endpoint, azure_deployment, azure_api_version). Azure's
+// deployment and version go into the URL, so they are restricted to letters, digits, '-', '_'
+// and '.' (what Azure allows), which also means nothing needs escaping.
+Result<std::string> OperationUrl(const OpenAiTarget& target, std::string_view operation);
+
+// Appends the key's header: "Authorization: Bearer <key>" (kOpenAi) or "api-key: <key>" (kAzure);
+// nothing for an empty key (a local server without authentication).
+void AddKeyHeader(OpenAiProvider provider, const std::string& api_key,
+                  std::vector<std::pair<std::string, std::string>>& headers);
 
 // The error object of a non-2xx answer; fields are empty when absent (a number or null "code"
 // becomes its text or "").
