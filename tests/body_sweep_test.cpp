@@ -86,8 +86,9 @@ TEST(BodySweepTest, HostileBodiesGetClientErrorsOnEveryRoute) {
     auto rows = server.app().database().Query(std::string("SELECT COUNT(*) FROM ") + table);
     return rows.ok() ? rows->rows[0].GetInt(0) : -1;
   };
-  const char* tables[] = {"users",         "chatbots",         "api_keys",   "webhooks",
-                          "chat_sessions", "scraping_sources", "scrape_jobs"};
+  const char* tables[] = {"users",       "chatbots",      "api_keys",
+                          "webhooks",    "chat_sessions", "scraping_sources",
+                          "scrape_jobs", "chat_messages", "feedbacks"};
   std::map<std::string, int64_t> before;
   for (const char* t : tables)
     before[t] = count(t);
@@ -113,6 +114,10 @@ TEST(BodySweepTest, HostileBodiesGetClientErrorsOnEveryRoute) {
       {verb::post, "/api/chatbots/" + bot + "/webhooks", admin},
       {verb::put, "/api/chatbots/" + bot + "/webhooks/" + hook, admin},
       {verb::post, "/api/chat/sessions", widget},
+      {verb::post, "/api/chat/message", widget},
+      {verb::post, "/api/chat/message", admin},
+      {verb::post, "/api/chat/feedback", widget},
+      {verb::post, "/api/chat/feedback", admin},
       {verb::post, "/api/scraping/urls", admin},
       {verb::post, "/api/scraping/trigger", admin},
   };

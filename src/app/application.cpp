@@ -274,6 +274,17 @@ void Application::RegisterRoutes() {
   chat_.routes = std::make_unique<chat::ChatRoutesDeps>(
       chat::ChatRoutesDeps{*chat_.service, *guard_, *widget_guard_, *workers_, *validator_});
   chat::RegisterChatRoutes(router_, *chat_.routes);
+  chat_.messages = std::make_unique<chat::MessageRepository>(*db_);
+  chat_.extractive = std::make_unique<ai::ExtractiveAnswerer>();
+  chat_.answers = std::make_unique<chat::AnswerService>(*chat_.service, *chat_.sessions,
+                                                        *chat_.messages, *knowledge_.search,
+                                                        *chat_.extractive, clock_, &events_);
+  chat_.feedback = std::make_unique<chat::FeedbackService>(*chat_.messages, *auth_.chatbot_service,
+                                                           clock_, &events_);
+  chat_.answer_routes = std::make_unique<chat::AnswerRoutesDeps>(
+      chat::AnswerRoutesDeps{*chat_.answers, *chat_.feedback, *auth_.chatbot_service, *guard_,
+                             *widget_guard_, *workers_, *validator_});
+  chat::RegisterAnswerRoutes(router_, *chat_.answer_routes);
   scraping_.routes = std::make_unique<scraping::ScrapingRoutesDeps>(
       scraping::ScrapingRoutesDeps{*scraping_.service, *guard_, *workers_, *validator_});
   scraping::RegisterScrapingRoutes(router_, *scraping_.routes);

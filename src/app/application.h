@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "ai/extractive_answerer.h"
 #include "app/knowledge_parts.h"
 #include "app/system_secrets.h"
 #include "auth/api_key_repository.h"
@@ -17,6 +18,10 @@
 #include "auth/user_repository.h"
 #include "auth/user_routes.h"
 #include "auth/user_service.h"
+#include "chat/answer_routes.h"
+#include "chat/answer_service.h"
+#include "chat/feedback_service.h"
+#include "chat/message_repository.h"
 #include "chat/routes.h"
 #include "chat/session_repository.h"
 #include "chat/session_service.h"
@@ -90,11 +95,16 @@ struct WebhookParts {
   std::unique_ptr<webhooks::WebhookRoutesDeps> routes;
 };
 
-// Widget chat sessions and their history.
+// Widget chat sessions and their history; the answer pipeline and feedback.
 struct ChatParts {
   std::unique_ptr<chat::ChatSessionRepository> sessions;
   std::unique_ptr<chat::ChatSessionService> service;
   std::unique_ptr<chat::ChatRoutesDeps> routes;
+  std::unique_ptr<chat::MessageRepository> messages;
+  std::unique_ptr<ai::ExtractiveAnswerer> extractive;
+  std::unique_ptr<chat::AnswerService> answers;
+  std::unique_ptr<chat::FeedbackService> feedback;
+  std::unique_ptr<chat::AnswerRoutesDeps> answer_routes;
 };
 
 // Scraping: sources, the crawler, the crawl jobs (on the knowledge job queue, run by a worker of

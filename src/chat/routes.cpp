@@ -11,18 +11,6 @@ using http::Fail;
 using http::RequestContext;
 using http::Response;
 
-// Session ids are UUIDs; anything else cannot name a session (and must not reach the limiter's
-// keys unbounded).
-bool PlausibleSessionId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    bool ok =
-        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 Response HistoryResponse(const History& h, bool for_admin) {
   boost::json::array messages;
   for (const auto& m : h.messages)

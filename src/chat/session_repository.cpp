@@ -22,6 +22,30 @@ ChatSession FromRow(const storage::Row& r) {
 
 }  // namespace
 
+const char* const kMessageColumns =
+    "id, session_id, type, content, created_at, feedback, response_time_ms, sources, confidence, "
+    "model, prompt_tokens, completion_tokens, fallback, degraded, metadata";
+
+ChatMessage MessageFromRow(const storage::Row& r) {
+  ChatMessage m;
+  m.id = r.GetString(0);
+  m.session_id = r.GetString(1);
+  m.type = r.GetString(2);
+  m.content = r.GetString(3);
+  m.created_at = r.GetString(4);
+  m.feedback = r.GetString(5);
+  if (!r.IsNull(6)) m.response_time_ms = r.GetInt(6);
+  m.sources = r.GetString(7);
+  if (!r.IsNull(8)) m.confidence = r.GetDouble(8);
+  m.model = r.GetString(9);
+  if (!r.IsNull(10)) m.prompt_tokens = r.GetInt(10);
+  if (!r.IsNull(11)) m.completion_tokens = r.GetInt(11);
+  m.fallback = r.GetInt(12) != 0;
+  m.degraded = r.GetInt(13) != 0;
+  m.metadata = r.GetString(14);
+  return m;
+}
+
 Status ChatSessionRepository::Insert(const ChatSession& s, const std::string& event_id) {
   auto done = db_.InTransaction<bool>([&](storage::Connection& c) -> Result<bool> {
     auto ins = c.Execute(
@@ -83,26 +107,14 @@ Result<SessionPage> ChatSessionRepository::List(const SessionQuery& q) {
 
 Result<std::vector<ChatMessage>> ChatSessionRepository::Messages(const std::string& session_id,
                                                                  int limit) {
-  auto rows = db_.Query(
-      "SELECT id, session_id, type, content, created_at, feedback, response_time_ms, sources, "
-      "confidence FROM chat_messages WHERE session_id = ? ORDER BY created_at DESC, id DESC "
-      "LIMIT ?",
-      {Value(session_id), Value(int64_t{limit})});
+  auto rows = db_.Query(std::string("SELECT ") + kMessageColumns +
+                            " FROM chat_messages WHERE session_id = ? ORDER BY created_at DESC, "
+                            "id DESC LIMIT ?",
+                        {Value(session_id), Value(int64_t{limit})});
   if (!rows.ok()) return rows.error();
   std::vector<ChatMessage> out;
-  for (const auto& r : rows->rows) {
-    ChatMessage m;
-    m.id = r.GetString(0);
-    m.session_id = r.GetString(1);
-    m.type = r.GetString(2);
-    m.content = r.GetString(3);
-    m.created_at = r.GetString(4);
-    m.feedback = r.GetString(5);
-    if (!r.IsNull(6)) m.response_time_ms = r.GetInt(6);
-    m.sources = r.GetString(7);
-    if (!r.IsNull(8)) m.confidence = r.GetDouble(8);
-    out.push_back(std::move(m));
-  }
+  for (const auto& r : rows->rows)
+    out.push_back(MessageFromRow(r));
   std::reverse(out.begin(), out.end());  // the newest `limit`, oldest first
   return out;
 }

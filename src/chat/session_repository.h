@@ -32,7 +32,19 @@ struct ChatMessage {
   std::optional<int64_t> response_time_ms;
   std::string sources;  // JSON array text, "" when none
   std::optional<double> confidence;
+  // Bot messages (issue 10): who answered, its token counts, the answer's flags, and further
+  // metadata (a JSON object's text, "" when none).
+  std::string model;
+  std::optional<int64_t> prompt_tokens;
+  std::optional<int64_t> completion_tokens;
+  bool fallback = false;
+  bool degraded = false;
+  std::string metadata;
 };
+
+// The columns MessageFromRow reads, in its order (for SELECTs of chat_messages).
+extern const char* const kMessageColumns;
+ChatMessage MessageFromRow(const storage::Row& row);
 
 struct SessionQuery {
   std::string chatbot_id;             // "" for any

@@ -7,6 +7,16 @@
 
 namespace studybot::chat {
 
+bool PlausibleSessionId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 boost::json::object SessionJson(const ChatSession& s, bool for_admin) {
   boost::json::object o{{"id", s.id},
                         {"chatbot_id", s.chatbot_id},
@@ -33,6 +43,12 @@ boost::json::object MessageJson(const ChatMessage& m) {
     boost::system::error_code ec;
     auto sources = boost::json::parse(m.sources, ec);
     meta["sources"] = (!ec && sources.is_array()) ? sources : boost::json::array{};
+    meta["fallback"] = m.fallback;
+    meta["degraded"] = m.degraded;
+    meta["model"] = m.model.empty() ? boost::json::value(nullptr) : boost::json::value(m.model);
+    meta["prompt_tokens"] = m.prompt_tokens ? boost::json::value(*m.prompt_tokens) : nullptr;
+    meta["completion_tokens"] =
+        m.completion_tokens ? boost::json::value(*m.completion_tokens) : nullptr;
     o["metadata"] = std::move(meta);
   }
   return o;

@@ -55,6 +55,10 @@ class ChatSessionService {
   EventSink* events_;
 };
 
+// Session ids are UUIDs; anything else cannot name a session (and must not reach the limiter's
+// keys unbounded).
+bool PlausibleSessionId(std::string_view id);
+
 boost::json::object SessionJson(const ChatSession& session, bool for_admin);
 boost::json::object MessageJson(const ChatMessage& message);
 

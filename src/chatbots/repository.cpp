@@ -13,7 +13,7 @@ using storage::Value;
 constexpr const char* kColumns =
     "c.id, c.name, c.description, c.status, c.system_prompt, c.model, c.allowed_domains, "
     "c.widget_settings, c.created_by, c.created_at, c.updated_at, c.knowledge_settings, "
-    "c.embedder_id, c.embedder_target";
+    "c.embedder_id, c.embedder_target, c.answer_settings";
 
 std::string DomainsText(const std::vector<std::string>& domains) {
   boost::json::array a;
@@ -46,6 +46,8 @@ Chatbot FromRow(const storage::Row& r) {
   if (!ec && knowledge.is_object()) b.knowledge = KnowledgeFromJson(knowledge.as_object());
   b.embedder_id = r.GetString(12);
   b.embedder_target = r.GetString(13);
+  auto answers = boost::json::parse(r.IsNull(14) ? "{}" : r.GetString(14), ec);
+  if (!ec && answers.is_object()) b.answers = AnswerFromJson(answers.as_object());
   return b;
 }
 
@@ -55,13 +57,13 @@ Status ChatbotRepository::Insert(const Chatbot& b) {
   auto r = db_.Execute(
       "INSERT INTO chatbots (id, name, description, status, system_prompt, model, "
       "allowed_domains, widget_settings, created_by, created_at, updated_at, knowledge_settings, "
-      "language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "language, answer_settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {Value(b.id), Value(b.name), Value(b.description), Value(b.status), Value(b.system_prompt),
        Value(b.model), Value(DomainsText(b.allowed_domains)),
        Value(boost::json::serialize(b.widget)),
        b.created_by.empty() ? Value() : Value(b.created_by), Value(b.created_at),
        Value(b.updated_at), Value(boost::json::serialize(KnowledgeJson(b.knowledge))),
-       Value(b.knowledge.language)});
+       Value(b.knowledge.language), Value(boost::json::serialize(AnswerJson(b.answers)))});
   if (!r.ok()) return r.error();
   return OkStatus();
 }
@@ -125,11 +127,12 @@ Status ChatbotRepository::Update(const Chatbot& b) {
   auto r = db_.Execute(
       "UPDATE chatbots SET name = ?, description = ?, status = ?, system_prompt = ?, model = ?, "
       "allowed_domains = ?, widget_settings = ?, updated_at = ?, knowledge_settings = ?, "
-      "language = ? WHERE id = ?",
+      "language = ?, answer_settings = ? WHERE id = ?",
       {Value(b.name), Value(b.description), Value(b.status), Value(b.system_prompt), Value(b.model),
        Value(DomainsText(b.allowed_domains)), Value(boost::json::serialize(b.widget)),
        Value(b.updated_at), Value(boost::json::serialize(KnowledgeJson(b.knowledge))),
-       Value(b.knowledge.language), Value(b.id)});
+       Value(b.knowledge.language), Value(boost::json::serialize(AnswerJson(b.answers))),
+       Value(b.id)});
   if (!r.ok()) return r.error();
   if (r->affected_rows == 0) return Error::NotFound("no such chatbot");
   return OkStatus();

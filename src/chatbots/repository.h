@@ -8,6 +8,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "chatbots/answer_settings.h"
 #include "chatbots/knowledge_settings.h"
 #include "core/result.h"
 #include "storage/database.h"
@@ -38,6 +39,7 @@ struct Chatbot {
   std::vector<std::string> allowed_domains;  // normalised OriginPattern texts
   boost::json::object widget;
   KnowledgeSettings knowledge;
+  AnswerSettings answers;
   // The embedder whose vectors search uses ("" before the first one), and the one a re-index is
   // building ("" when none). Written by the re-index job only.
   std::string embedder_id;

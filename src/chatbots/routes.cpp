@@ -28,6 +28,8 @@ ChatbotInput InputFrom(const boost::json::object& body) {
   }
   if (auto* v = body.if_contains("widget")) in.widget = v->as_object();
   if (auto* v = body.if_contains("knowledge")) in.knowledge = v->as_object();
+  if (auto* v = body.if_contains("answers")) in.answers = v->as_object();
+  if (auto* v = body.if_contains("system_prompt")) in.system_prompt = std::string(v->as_string());
   if (auto* v = body.if_contains("rate_limits")) {
     std::map<std::string, RateOverride> limits;
     for (const auto& kv : v->as_object()) {

@@ -51,6 +51,12 @@ Status Apply(const ChatbotInput& in, Chatbot& b) {
     if (!k.ok()) return k.error();
     b.knowledge = std::move(k).value();
   }
+  if (in.answers) {
+    auto a = ApplyAnswerPatch(b.answers, *in.answers);
+    if (!a.ok()) return a.error();
+    b.answers = std::move(a).value();
+  }
+  if (in.system_prompt) b.system_prompt = *in.system_prompt;
   return OkStatus();
 }
 
@@ -98,6 +104,9 @@ boost::json::object ChatbotJson(const Chatbot& b) {
                         {"rate_limits", RateLimitsJson(b)},
                         {"secrets", SecretsJson(b)},
                         {"knowledge", KnowledgeJson(b.knowledge)},
+                        {"system_prompt", b.system_prompt},
+                        {"model", b.model},
+                        {"answers", AnswerJson(b.answers)},
                         {"created_at", b.created_at},
                         {"updated_at", b.updated_at}};
   if (b.knowledge_status) o["knowledge_status"] = *b.knowledge_status;
@@ -238,6 +247,8 @@ Result<Chatbot> ChatbotService::Update(const auth::Principal& who, const std::st
                                   std::pair{"widget", in.widget.has_value()},
                                   std::pair{"rate_limits", in.rate_limits.has_value()},
                                   std::pair{"knowledge", in.knowledge.has_value()},
+                                  std::pair{"answers", in.answers.has_value()},
+                                  std::pair{"system_prompt", in.system_prompt.has_value()},
                                   std::pair{"secrets", in.secrets.has_value()}}) {
     if (set) fields.emplace_back(name);
   }

@@ -27,6 +27,8 @@ struct ChatbotInput {
   std::optional<std::vector<std::string>> allowed_domains;
   std::optional<boost::json::object> widget;     // merged into the current look
   std::optional<boost::json::object> knowledge;  // merged into the current settings
+  std::optional<boost::json::object> answers;    // likewise
+  std::optional<std::string> system_prompt;
   std::optional<std::map<std::string, RateOverride>> rate_limits;  // replaces the overrides
   // name -> value to set, or nullopt to remove.
   std::optional<std::map<std::string, std::optional<std::string>>> secrets;

@@ -74,7 +74,8 @@ Pipeline::Pipeline(const Router& router, PipelineOptions options, Logger& logger
     : router_(router), options_(std::move(options)), logger_(logger), observer_(observer) {}
 
 boost::asio::awaitable<Response> Pipeline::Handle(const Request& req,
-                                                  const boost::asio::ip::address& peer) {
+                                                  const boost::asio::ip::address& peer,
+                                                  StreamBody* stream) {
   auto start = Clock::now();
   if (observer_ != nullptr) observer_->OnRequestStart();
 
@@ -91,6 +92,7 @@ boost::asio::awaitable<Response> Pipeline::Handle(const Request& req,
                      TargetQuery(target),
                      {},
                      RequestLog(logger_, {}),
+                     {},
                      {}};
   ctx.log = RequestLog(logger_, ctx.request_id);
 
@@ -104,6 +106,15 @@ boost::asio::awaitable<Response> Pipeline::Handle(const Request& req,
     ctx.route = match.pattern;
     ctx.params = std::move(match.params);
     res = co_await Dispatch(ctx, match);
+  }
+  // Only a successful head streams (an error answered by the handler is an ordinary response),
+  // and never for HEAD.
+  bool streams =
+      ctx.stream && stream != nullptr && res.result_int() < 300 && req.method() != Method::head;
+  if (streams) {
+    res.body().clear();
+    res.chunked(true);
+    *stream = std::move(ctx.stream);
   }
   Finish(ctx, req.method(), res, start);
   co_return res;
@@ -165,7 +176,7 @@ void Pipeline::Finish(const RequestContext& ctx, Method method, Response& res,
     res.content_length(res.body().size());
     res.body().clear();
     bytes = 0;
-  } else {
+  } else if (!res.chunked()) {
     res.prepare_payload();
   }
   if (res.version() == 0) res.version(11);
@@ -213,8 +224,9 @@ bool Pipeline::IsUpload(const bhttp::request_header<>& head) const {
 Response Pipeline::Reject(Status status, const Error& error, const boost::asio::ip::address& peer) {
   Request empty;
   auto client = options_.proxies.Resolve(peer, {}, {});
-  RequestContext ctx{empty, UniqueHexId(),           client.ip, options_.tls, {}, {}, {},
-                     {},    RequestLog(logger_, {}), {}};
+  RequestContext ctx{
+      empty, UniqueHexId(), client.ip, options_.tls, {}, {}, {}, {}, RequestLog(logger_, {}), {},
+      {}};
   ctx.log = RequestLog(logger_, ctx.request_id);
   if (observer_ != nullptr) observer_->OnRequestStart();
   auto res = ErrorResponse(error, ctx.request_id);

@@ -34,7 +34,11 @@ class Pipeline {
   Pipeline(const Router& router, PipelineOptions options, Logger& logger,
            RequestObserver* observer);
 
-  boost::asio::awaitable<Response> Handle(const Request& req, const boost::asio::ip::address& peer);
+  // A streamed response (a handler set RequestContext::stream) comes back as its head, and its
+  // body in `*stream` (left empty otherwise; the body is dropped when `stream` is null). Its
+  // access-log line is written when the head is ready.
+  boost::asio::awaitable<Response> Handle(const Request& req, const boost::asio::ip::address& peer,
+                                          StreamBody* stream = nullptr);
 
   // For errors found before a request could be parsed (431, 413, 408, 400): builds the error
   // response with all the usual headers and writes the access-log line.

@@ -43,7 +43,7 @@ Response JsonResponse(Status status, const boost::json::value& body) {
   return res;
 }
 
-Response ErrorResponse(const Error& error, std::string_view request_id) {
+boost::json::object ErrorJson(const Error& error, std::string_view request_id) {
   boost::json::object e;
   e["code"] = error.slug.empty() ? ErrorCodeName(error.code) : error.slug;
   e["message"] = error.code == ErrorCode::kInternal
@@ -55,7 +55,11 @@ Response ErrorResponse(const Error& error, std::string_view request_id) {
   }
   e["details"] = std::move(details);
   if (!request_id.empty()) e["request_id"] = request_id;
-  auto res = JsonResponse(StatusFor(error.code), boost::json::object{{"error", std::move(e)}});
+  return boost::json::object{{"error", std::move(e)}};
+}
+
+Response ErrorResponse(const Error& error, std::string_view request_id) {
+  auto res = JsonResponse(StatusFor(error.code), ErrorJson(error, request_id));
   if (error.retry_after_seconds) {
     res.set(bhttp::field::retry_after, std::to_string(*error.retry_after_seconds));
   }

@@ -16,7 +16,11 @@ Status StatusFor(ErrorCode code);
 // A response with a JSON body and Content-Type: application/json.
 Response JsonResponse(Status status, const boost::json::value& body);
 
-// {"error":{"code","message","details":[{"path","reason"}],"request_id"}} with the matching status;
+// {"error":{"code","message","details":[{"path","reason"}],"request_id"}}: the error envelope
+// (also the data of a stream's `error` event).
+boost::json::object ErrorJson(const Error& error, std::string_view request_id);
+
+// The error envelope with the matching status;
 // kRateLimited adds Retry-After. kInternal errors never show their message: it goes to the log.
 Response ErrorResponse(const Error& error, std::string_view request_id);
 

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,9 +12,11 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include "core/strings.h"
@@ -68,6 +72,59 @@ constexpr std::chrono::milliseconds kLingerTime{1000};
 constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
 
 }  // namespace
+
+// The StreamWriter of one streamed response. Besides writing chunks, it keeps a read pending on
+// the socket (the client sends nothing more on a streamed exchange, which ends the connection),
+// so that a client closing the connection is seen at once, not at the next write.
+class ChunkWriter final : public StreamWriter {
+ public:
+  ChunkWriter(beast::tcp_stream& stream, std::chrono::milliseconds write_timeout)
+      : stream_(stream), write_timeout_(write_timeout) {}
+
+  // Any byte or error ends the watch: bytes would be a pipelined request, which we do not serve
+  // after a stream (the connection closes), so they are dropped. The completion owns what it
+  // touches, so the writer may go before it runs (it runs when the socket closes at the latest).
+  void WatchForClose() {
+    auto watch = std::make_shared<Watch>();
+    watch->gone = gone_;
+    stream_.socket().async_read_some(
+        asio::buffer(watch->sink),
+        [watch](const boost::system::error_code&, std::size_t) { watch->gone->Cancel(); });
+  }
+
+  asio::awaitable<bool> Write(std::string data) override {
+    if (gone_->cancelled()) co_return false;
+    if (data.empty()) co_return true;
+    stream_.expires_after(write_timeout_);
+    auto [ec, n] = co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data)),
+                                              asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      gone_->Cancel();
+      co_return false;
+    }
+    co_return true;
+  }
+
+  asio::awaitable<void> End() {
+    if (gone_->cancelled()) co_return;
+    stream_.expires_after(write_timeout_);
+    co_await asio::async_write(stream_, bhttp::make_chunk_last(),
+                               asio::as_tuple(asio::use_awaitable));
+  }
+
+  std::shared_ptr<Cancellation> gone() override { return gone_; }
+  asio::any_io_executor executor() override { return stream_.get_executor(); }
+
+ private:
+  struct Watch {
+    std::array<char, 512> sink;
+    std::shared_ptr<Cancellation> gone;
+  };
+
+  beast::tcp_stream& stream_;
+  std::chrono::milliseconds write_timeout_;
+  std::shared_ptr<Cancellation> gone_ = std::make_shared<Cancellation>();
+};
 
 class Server::Connection {
  public:
@@ -216,6 +273,19 @@ asio::awaitable<void> Server::AcceptLoop() {
   }
 }
 
+asio::awaitable<void> Server::Stream(beast::tcp_stream& stream, Response& head,
+                                     const StreamBody& body) {
+  head.keep_alive(false);
+  bhttp::response_serializer<bhttp::string_body> serializer(head);
+  stream.expires_after(config_.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write_header(stream, serializer, kTuple);
+  if (ec) co_return;
+  ChunkWriter writer(stream, config_.write_timeout);
+  writer.WatchForClose();
+  co_await body(writer);
+  co_await writer.End();
+}
+
 asio::awaitable<void> Server::Serve(tcp::socket socket) {
   boost::system::error_code ec;
   auto remote = socket.remote_endpoint(ec);
@@ -310,7 +380,12 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
       }
 
       Request req = parser.release();
-      Response res = co_await pipeline_.Handle(req, peer);
+      StreamBody body;
+      Response res = co_await pipeline_.Handle(req, peer, &body);
+      if (body) {
+        co_await Stream(conn.stream, res, body);
+        break;
+      }
       bool keep_alive = req.keep_alive() && !draining_ && res.keep_alive();
       res.keep_alive(keep_alive);
       conn.stream.expires_after(config_.write_timeout);

@@ -25,6 +25,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -65,6 +66,10 @@ class Server {
   boost::asio::awaitable<void> AcceptLoop();
   boost::asio::awaitable<void> Serve(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> DrainLoop();
+  // Sends a streamed response: `head` with chunked coding, then `body`'s chunks, then the last
+  // chunk. The connection is not reused afterwards.
+  boost::asio::awaitable<void> Stream(boost::beast::tcp_stream& stream, Response& head,
+                                      const StreamBody& body);
 
   // Connection registry, used to close idle connections on shutdown.
   uint64_t Register(Connection* conn);

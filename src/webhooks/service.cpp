@@ -50,9 +50,10 @@ boost::json::array Strings(const std::vector<std::string>& v) {
 }  // namespace
 
 const std::vector<std::string>& KnownEvents() {
-  static const std::vector<std::string> kEvents = {"chatbot.updated",    "api_key.created",
-                                                   "api_key.revoked",    "chat.session_started",
-                                                   "scraping.completed", "scraping.failed"};
+  static const std::vector<std::string> kEvents = {
+      "chatbot.updated",      "api_key.created",    "api_key.revoked",
+      "chat.session_started", "chat.message",       "chat.feedback",
+      "chat.budget_exceeded", "scraping.completed", "scraping.failed"};
   return kEvents;
 }
 

@@ -1,0 +1,117 @@
+#include "chat/answer_flow.h"
+
+#include <variant>
+
+#include <boost/asio/this_coro.hpp>
+
+#include "core/async_queue.h"
+
+namespace studybot::chat {
+namespace {
+
+namespace asio = boost::asio;
+
+using Piece = std::variant<std::string, Result<ai::ChatCompletion>>;
+
+class QueueSink final : public ai::ChatSink {
+ public:
+  explicit QueueSink(std::shared_ptr<AsyncQueue<Piece>> queue) : queue_(std::move(queue)) {}
+  void OnDelta(std::string_view text) override { queue_->Push(std::string(text)); }
+  void OnComplete(Result<ai::ChatCompletion> result) override {
+    queue_->Push(std::move(result));
+    queue_->Close();
+  }
+
+ private:
+  std::shared_ptr<AsyncQueue<Piece>> queue_;
+};
+
+// One model's attempt: starts it and forwards its deltas until it completes. `gone` is set when
+// the visitor left.
+asio::awaitable<Generation> Attempt(ai::ChatModel& model, WorkerPool& workers,
+                                    const PendingAnswer& pending, AnswerOutput& output,
+                                    const std::shared_ptr<Cancellation>& cancel, bool& gone) {
+  auto ex = co_await asio::this_coro::executor;
+  auto queue = std::make_shared<AsyncQueue<Piece>>(ex);
+  // The visitor leaving must wake the wait below even while the model is silent.
+  cancel->OnCancel([queue] { queue->Close(); });
+  auto sink = std::make_shared<QueueSink>(queue);
+  ai::ChatRequest request = pending.request;
+  // A remote model returns at once; the extractive one does its work inside Start, so Start
+  // runs on a worker either way.
+  auto start = [&model, &request, sink, cancel] {
+    model.Start(std::move(request), sink, cancel);
+    return true;
+  };
+  co_await workers.Run(start);
+
+  Generation g;
+  for (;;) {
+    auto pieces =
+        co_await queue->Next(std::chrono::duration_cast<std::chrono::milliseconds>(kIdleInterval));
+    if (!pieces) break;  // closed: completed, or the visitor left
+    if (pieces->empty()) {
+      if (!co_await output.Idle()) {
+        gone = true;
+        cancel->Cancel();
+        co_return g;
+      }
+      continue;
+    }
+    for (auto& piece : *pieces) {
+      if (auto* text = std::get_if<std::string>(&piece)) {
+        g.streamed += *text;
+        if (!co_await output.Delta(*text)) {
+          gone = true;
+          cancel->Cancel();
+          co_return g;
+        }
+      } else {
+        g.result = std::move(std::get<Result<ai::ChatCompletion>>(piece));
+        co_return g;
+      }
+    }
+  }
+  gone = cancel->cancelled();
+  if (!gone) g.result = Error::Internal("the model ended without completing");
+  co_return g;
+}
+
+}  // namespace
+
+asio::awaitable<Result<AnswerRecord>> RunAnswer(AnswerService& answers, WorkerPool& workers,
+                                                const PendingAnswer& pending, AnswerOutput& output,
+                                                std::shared_ptr<Cancellation> cancel) {
+  Generation g;
+  bool gone = false;
+  if (pending.fallback) {
+    g.result = ai::ChatCompletion{};
+    g.result->no_answer = true;
+  } else {
+    ai::ChatModel& model = answers.ModelFor(pending);
+    g = co_await Attempt(model, workers, pending, output, cancel, gone);
+    bool failed_silently = !gone && !g.result.ok() && g.streamed.empty() &&
+                           g.result.error().code != ErrorCode::kCancelled;
+    if (failed_silently && &model != &answers.Builtin()) {
+      std::string why = g.result.error().message;
+      g = co_await Attempt(answers.Builtin(), workers, pending, output, cancel, gone);
+      g.degraded = true;
+      g.model_error = why;
+    }
+  }
+  if (gone || cancel->cancelled()) {
+    auto save = [&answers, &pending] { return answers.SaveUnanswered(pending); };
+    (void)co_await workers.Run(save);
+    co_return Error::Cancelled("the visitor left before the answer was written");
+  }
+  auto finish = [&answers, &pending, &g] { return answers.Finish(pending, g); };
+  auto record = co_await workers.Run(finish);
+  // The fallback is written by nobody: it is streamed as one piece, so that every answer a
+  // stream shows arrives as deltas.
+  if (record.ok() && g.streamed.empty() && !record->response.empty()) {
+    (void)co_await output.Delta(record->response);
+  }
+  co_return record;
+}
+
+}  // namespace studybot::chat
