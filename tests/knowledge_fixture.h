@@ -28,6 +28,7 @@ inline void Knowledge(Config& c) {
   c.knowledge.job_poll_interval = std::chrono::milliseconds(50);
   c.knowledge.index_poll_interval = std::chrono::milliseconds(50);
   c.outbound.allow_private_addresses = true;  // the fake OpenAI server is on loopback
+  c.chat.retry_base = std::chrono::milliseconds(10);  // retries of a failing fake chat model
 }
 
 inline const char* kGuide = R"(# Campus guide

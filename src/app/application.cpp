@@ -91,6 +91,23 @@ Application::~Application() {
 
 namespace {
 
+// What every provider chat model shares: OPENAI_API_KEY / OPENAI_BASE_URL and the chat.* tuning.
+chat::ChatProviderDefaults ChatDefaults(const Config& config) {
+  chat::ChatProviderDefaults d;
+  if (const char* key = std::getenv("OPENAI_API_KEY")) d.openai_api_key = key;
+  if (const char* url = std::getenv("OPENAI_BASE_URL")) d.openai_base_url = url;
+  auto& t = d.tuning;
+  t.head_timeout = config.chat.head_timeout;
+  t.idle_timeout = config.chat.idle_timeout;
+  t.total_timeout = config.chat.total_timeout;
+  t.max_attempts = config.chat.max_attempts;
+  t.retry_base = config.chat.retry_base;
+  t.retry_cap = std::max(config.chat.retry_base, std::chrono::milliseconds(8'000));
+  t.breaker.failure_threshold = config.chat.breaker_failures;
+  t.breaker.cooldown = config.chat.breaker_cooldown;
+  return d;
+}
+
 // Readiness of the shared rate-limit store.
 class RedisCheck final : public ops::DependencyCheck {
  public:
@@ -276,9 +293,17 @@ void Application::RegisterRoutes() {
   chat::RegisterChatRoutes(router_, *chat_.routes);
   chat_.messages = std::make_unique<chat::MessageRepository>(*db_);
   chat_.extractive = std::make_unique<ai::ExtractiveAnswerer>();
-  chat_.answers = std::make_unique<chat::AnswerService>(*chat_.service, *chat_.sessions,
-                                                        *chat_.messages, *knowledge_.search,
-                                                        *chat_.extractive, clock_, &events_);
+  chat_.runtime = std::make_unique<ChatRuntime>(config_);
+  chat_.models = std::make_unique<chat::ChatModelRegistry>(
+      *chat_.extractive,
+      [s = auth_.secrets.get()](const std::string& bot, const std::string& name) {
+        return s->Get(bot, name);
+      },
+      chat_.runtime->operator_client(), chat_.runtime->guarded_client(), chat_.runtime->executor(),
+      ChatDefaults(config_));
+  chat_.answers =
+      std::make_unique<chat::AnswerService>(*chat_.service, *chat_.sessions, *chat_.messages,
+                                            *knowledge_.search, *chat_.models, clock_, &events_);
   chat_.feedback = std::make_unique<chat::FeedbackService>(*chat_.messages, *auth_.chatbot_service,
                                                            clock_, &events_);
   chat_.answer_routes = std::make_unique<chat::AnswerRoutesDeps>(

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "ai/extractive_answerer.h"
+#include "app/chat_runtime.h"
 #include "app/knowledge_parts.h"
 #include "app/system_secrets.h"
 #include "auth/api_key_repository.h"
@@ -20,6 +21,7 @@
 #include "auth/user_service.h"
 #include "chat/answer_routes.h"
 #include "chat/answer_service.h"
+#include "chat/chat_models.h"
 #include "chat/feedback_service.h"
 #include "chat/message_repository.h"
 #include "chat/routes.h"
@@ -102,6 +104,8 @@ struct ChatParts {
   std::unique_ptr<chat::ChatRoutesDeps> routes;
   std::unique_ptr<chat::MessageRepository> messages;
   std::unique_ptr<ai::ExtractiveAnswerer> extractive;
+  std::unique_ptr<ChatRuntime> runtime;  // before the models, which run on it
+  std::unique_ptr<chat::ChatModelRegistry> models;
   std::unique_ptr<chat::AnswerService> answers;
   std::unique_ptr<chat::FeedbackService> feedback;
   std::unique_ptr<chat::AnswerRoutesDeps> answer_routes;

@@ -88,15 +88,27 @@ asio::awaitable<Result<AnswerRecord>> RunAnswer(AnswerService& answers, WorkerPo
     g.result = ai::ChatCompletion{};
     g.result->no_answer = true;
   } else {
-    ai::ChatModel& model = answers.ModelFor(pending);
+    ai::ChatModel& model = *pending.model;
     g = co_await Attempt(model, workers, pending, output, cancel, gone);
-    bool failed_silently = !gone && !g.result.ok() && g.streamed.empty() &&
-                           g.result.error().code != ErrorCode::kCancelled;
-    if (failed_silently && &model != &answers.Builtin()) {
+    auto failed_silently = [&] {
+      return !gone && !g.result.ok() && g.streamed.empty() &&
+             g.result.error().code != ErrorCode::kCancelled;
+    };
+    // A prompt the model found too long is rebuilt for half the window and asked once more.
+    if (failed_silently() && g.result.error().slug == "context_length_exceeded") {
+      if (auto smaller = answers.Shrink(pending)) {
+        g = co_await Attempt(model, workers, *smaller, output, cancel, gone);
+      }
+    }
+    if (failed_silently() && &model != &answers.Builtin()) {
       std::string why = g.result.error().message;
       g = co_await Attempt(answers.Builtin(), workers, pending, output, cancel, gone);
       g.degraded = true;
       g.model_error = why;
+    } else if (!pending.model_error.empty()) {
+      // The chatbot's provider settings made no model: the built-in answerer answered.
+      g.degraded = true;
+      g.model_error = pending.model_error;
     }
   }
   if (gone || cancel->cancelled()) {

@@ -4,9 +4,11 @@
 // the AnswerOutput (SSE events, or nothing for a plain JSON answer) as they come.
 //
 // The fallback (nothing relevant found) calls no model; its text is handed to the output as one
-// delta, as is any answer no model streamed. A model that fails before its first
-// delta is replaced by the built-in extractive answerer, and the answer is marked degraded; one
-// that fails after it has started writing ends the answer with what it wrote. When the visitor
+// delta, as is any answer no model streamed. A model that refuses the prompt as too long before
+// its first delta is asked once more with the prompt rebuilt for half the window. A model that
+// fails before its first delta is replaced by the built-in extractive answerer, and the answer
+// is marked degraded; one that fails after it has started writing ends the answer with what it
+// wrote. When the visitor
 // goes away (the output refuses a delta, or `cancel` fires), the model is cancelled at once and
 // only the question is saved.
 #pragma once

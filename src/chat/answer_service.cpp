@@ -74,20 +74,22 @@ json::object AnswerSourceJson(const AnswerSource& s) {
 }
 
 json::object AnswerRecordJson(const AnswerRecord& r) {
-  return {{"message_id", r.message_id},
-          {"session_id", r.session_id},
-          {"response", r.response},
-          {"sources", SourcesJson(r.sources)},
-          {"confidence", r.confidence},
-          {"response_time_ms", r.response_time_ms},
-          {"fallback", r.fallback},
-          {"degraded", r.degraded},
-          {"model", r.model},
-          {"usage",
-           {{"prompt_tokens", r.usage.prompt_tokens},
-            {"completion_tokens", r.usage.completion_tokens},
-            {"estimated", r.usage.estimated}}},
-          {"created_at", r.created_at}};
+  json::object o{{"message_id", r.message_id},
+                 {"session_id", r.session_id},
+                 {"response", r.response},
+                 {"sources", SourcesJson(r.sources)},
+                 {"confidence", r.confidence},
+                 {"response_time_ms", r.response_time_ms},
+                 {"fallback", r.fallback},
+                 {"degraded", r.degraded},
+                 {"model", r.model},
+                 {"usage",
+                  {{"prompt_tokens", r.usage.prompt_tokens},
+                   {"completion_tokens", r.usage.completion_tokens},
+                   {"estimated", r.usage.estimated}}},
+                 {"created_at", r.created_at}};
+  if (r.for_admin && !r.model_error.empty()) o["model_error"] = r.model_error;
+  return o;
 }
 
 Status AnswerService::CheckDailyCaps(const chatbots::Chatbot& bot) {
@@ -193,7 +195,7 @@ Result<PendingAnswer> AnswerService::Prepare(const AskInput& in) {
   }
   p.fallback = passages.empty();
 
-  PromptInput prompt;
+  PromptInput& prompt = p.prompt;
   prompt.system_prompt = in.bot.system_prompt;
   prompt.language = p.language;
   int memory = std::max(0, in.bot.answers.memory_turns) * 2;
@@ -208,7 +210,22 @@ Result<PendingAnswer> AnswerService::Prepare(const AskInput& in) {
   prompt.sources = std::move(passages);
   prompt.question = p.in.message;
   prompt.answer_tokens = static_cast<std::size_t>(std::max(16, in.bot.answers.max_answer_tokens));
-  prompt.context_window = ContextWindowOf(in.bot.model, 8192);
+  prompt.context_window = in.bot.answers.context_window > 0
+                              ? static_cast<std::size_t>(in.bot.answers.context_window)
+                              : ContextWindowOf(in.bot.model, 8192);
+
+  auto model = models_.For(in.bot);
+  if (model.ok()) {
+    p.model = std::move(model).value();
+  } else {
+    p.model = std::shared_ptr<ai::ChatModel>(std::shared_ptr<ai::ChatModel>(), &Builtin());
+    p.model_error = model.error().message;
+  }
+  p.request.question = p.standalone;
+  p.request.language = p.language;
+  p.request.max_tokens = in.bot.answers.max_answer_tokens;
+  p.request.temperature = in.bot.answers.temperature;
+  if (in.bot.answers.provider != "builtin") p.request.model = in.bot.model;
   auto built = BuildPrompt(prompt);
   if (!built.ok()) return built.error();
   p.sources.resize(built->sources.size());
@@ -216,14 +233,20 @@ Result<PendingAnswer> AnswerService::Prepare(const AskInput& in) {
     p.sources[i].number = built->sources[i].number;
   p.request.messages = std::move(built->messages);
   p.request.sources = std::move(built->sources);
-  p.request.question = p.standalone;
-  p.request.language = p.language;
-  p.request.max_tokens = in.bot.answers.max_answer_tokens;
   return p;
 }
 
-ai::ChatModel& AnswerService::ModelFor(const PendingAnswer&) {
-  return builtin_;
+std::optional<PendingAnswer> AnswerService::Shrink(const PendingAnswer& pending) const {
+  PendingAnswer p = pending;
+  std::size_t window = p.prompt.context_window / 2;
+  if (window <= p.prompt.answer_tokens + 256) return std::nullopt;
+  p.prompt.context_window = window;
+  auto built = BuildPrompt(p.prompt);
+  if (!built.ok()) return std::nullopt;
+  p.sources.resize(built->sources.size());
+  p.request.messages = std::move(built->messages);
+  p.request.sources = std::move(built->sources);
+  return p;
 }
 
 std::string AnswerService::FallbackText(const PendingAnswer& p) const {
@@ -248,6 +271,8 @@ Result<AnswerRecord> AnswerService::Finish(const PendingAnswer& p, const Generat
   r.question_id = p.question_id;
   r.session_id = p.session_id;
   r.degraded = g.degraded;
+  r.model_error = g.model_error;
+  r.for_admin = !p.in.widget;
   std::string error;
   std::string text;
   if (g.result.ok()) {
@@ -258,7 +283,7 @@ Result<AnswerRecord> AnswerService::Finish(const PendingAnswer& p, const Generat
     // A model that failed after it had started writing: what it wrote is the answer.
     error = g.result.error().message;
     text = g.streamed;
-    r.model = ModelFor(p).name();
+    r.model = p.model->name();
   }
   r.fallback = p.fallback || SaysNoAnswer(text);
   std::vector<int> cited;

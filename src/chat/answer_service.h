@@ -24,7 +24,9 @@
 #include <boost/json/object.hpp>
 
 #include "ai/chat_model.h"
+#include "chat/chat_models.h"
 #include "chat/message_repository.h"
+#include "chat/prompt.h"
 #include "chat/session_service.h"
 #include "chatbots/repository.h"
 #include "core/events.h"
@@ -67,6 +69,11 @@ struct PendingAnswer {
   std::string retrieval_mode;
   bool fallback = false;  // nothing relevant was found: no model call
   ai::ChatRequest request;
+  PromptInput prompt;  // what `request.messages` was built from (Shrink rebuilds it)
+  // The model that answers; the built-in answerer when the chatbot's provider settings could
+  // not make one (`model_error` says why, and the answer is marked degraded).
+  std::shared_ptr<ai::ChatModel> model;
+  std::string model_error;
 };
 
 // What generation produced, for Finish.
@@ -88,6 +95,9 @@ struct AnswerRecord {
   int64_t response_time_ms = 0;
   bool fallback = false;
   bool degraded = false;
+  // Why the configured model did not answer (degraded answers); shown to admins only.
+  std::string model_error;
+  bool for_admin = false;
   std::string model;
   ai::ChatUsage usage;
   std::string created_at;
@@ -97,12 +107,12 @@ class AnswerService {
  public:
   AnswerService(ChatSessionService& sessions, ChatSessionRepository& session_rows,
                 MessageRepository& messages, ingest::KnowledgeSearch& search,
-                ai::ChatModel& builtin, const Clock& clock, EventSink* events = nullptr)
+                ChatModelRegistry& models, const Clock& clock, EventSink* events = nullptr)
       : sessions_(sessions),
         session_rows_(session_rows),
         messages_(messages),
         search_(search),
-        builtin_(builtin),
+        models_(models),
         clock_(clock),
         events_(events) {}
 
@@ -111,10 +121,12 @@ class AnswerService {
   // kUnavailable (the search index or the database is down).
   Result<PendingAnswer> Prepare(const AskInput& in);
 
-  // The model that writes the answer.
-  ai::ChatModel& ModelFor(const PendingAnswer& pending);
   // The built-in extractive answerer: the degraded path when the model fails.
-  ai::ChatModel& Builtin() { return builtin_; }
+  ai::ChatModel& Builtin() { return models_.builtin(); }
+
+  // `pending` with its prompt rebuilt for half the context window (the model refused it as too
+  // long); nullopt when it cannot shrink further.
+  std::optional<PendingAnswer> Shrink(const PendingAnswer& pending) const;
 
   // Post-processes and saves the answer. kNotFound when the session went away meanwhile.
   Result<AnswerRecord> Finish(const PendingAnswer& pending, const Generation& generation);
@@ -135,7 +147,7 @@ class AnswerService {
   ChatSessionRepository& session_rows_;
   MessageRepository& messages_;
   ingest::KnowledgeSearch& search_;
-  ai::ChatModel& builtin_;
+  ChatModelRegistry& models_;
   const Clock& clock_;
   EventSink* events_;
 

@@ -52,7 +52,7 @@ Status Apply(const ChatbotInput& in, Chatbot& b) {
     b.knowledge = std::move(k).value();
   }
   if (in.answers) {
-    auto a = ApplyAnswerPatch(b.answers, *in.answers);
+    auto a = ApplyAnswerPatch(b.answers, *in.answers, b.model);
     if (!a.ok()) return a.error();
     b.answers = std::move(a).value();
   }
@@ -106,7 +106,7 @@ boost::json::object ChatbotJson(const Chatbot& b) {
                         {"knowledge", KnowledgeJson(b.knowledge)},
                         {"system_prompt", b.system_prompt},
                         {"model", b.model},
-                        {"answers", AnswerJson(b.answers)},
+                        {"answers", AnswerJson(b.answers, b.model)},
                         {"created_at", b.created_at},
                         {"updated_at", b.updated_at}};
   if (b.knowledge_status) o["knowledge_status"] = *b.knowledge_status;

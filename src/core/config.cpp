@@ -380,6 +380,21 @@ const std::vector<Setting>& Settings() {
           "qdrant.collection_prefix", [](auto& c) -> auto& { return c.qdrant.collection_prefix; }),
       DurationSetting(
           "qdrant.timeout", [](auto& c) -> auto& { return c.qdrant.timeout; }),
+      DurationSetting(
+          "chat.head_timeout", [](auto& c) -> auto& { return c.chat.head_timeout; }),
+      DurationSetting(
+          "chat.idle_timeout", [](auto& c) -> auto& { return c.chat.idle_timeout; }),
+      DurationSetting(
+          "chat.total_timeout", [](auto& c) -> auto& { return c.chat.total_timeout; }),
+      IntSetting(
+          "chat.max_attempts", [](auto& c) -> auto& { return c.chat.max_attempts; }, 1, 10),
+      DurationSetting(
+          "chat.retry_base", [](auto& c) -> auto& { return c.chat.retry_base; }),
+      IntSetting(
+          "chat.breaker_failures", [](auto& c) -> auto& { return c.chat.breaker_failures; }, 1,
+          1000),
+      DurationSetting(
+          "chat.breaker_cooldown", [](auto& c) -> auto& { return c.chat.breaker_cooldown; }),
   };
   return kSettings;
 }

@@ -187,6 +187,23 @@ struct QdrantConfig {
   std::chrono::milliseconds timeout{5'000};
 };
 
+// Chat models behind OpenAI-style APIs (the chatbots whose answers.provider is openai or azure).
+struct ChatConfig {
+  // Per request: the longest wait for the response head, the longest silence mid-stream, and
+  // the whole answer.
+  std::chrono::milliseconds head_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{30'000};
+  std::chrono::milliseconds total_timeout{300'000};
+  // Requests per answer, the first included, before the built-in answerer steps in; retries
+  // wait a random time up to retry_base x 2^n (at most 8 s) or the provider's Retry-After.
+  int max_attempts = 3;
+  std::chrono::milliseconds retry_base{500};
+  // Failures in a row that open a provider account's circuit, and how long it stays open
+  // (calls then get the built-in answer at once).
+  int breaker_failures = 5;
+  std::chrono::milliseconds breaker_cooldown{30'000};
+};
+
 struct Config {
   // development or production. Production refuses to start without explicit secrets.
   std::string environment = "development";
@@ -207,6 +224,7 @@ struct Config {
   ScrapingConfig scraping;
   KnowledgeConfig knowledge;
   QdrantConfig qdrant;
+  ChatConfig chat;
   // AES-256-GCM keyring for secrets at rest: "k2:<base64url 32 bytes>,k1:<...>" (first = current).
   // Empty in development: generated into <data_dir>/encryption_key (0600). Required in production.
   std::string encryption_key;
