@@ -29,6 +29,8 @@ class ChatLlmTest : public KnowledgeFixture {
     FakeChatOptions o;
     o.answer = [this](const FakeChatRequest& r) {
       std::lock_guard lock(mu_);
+      bool rewrite = !r.messages.empty() && r.messages[0].content.rfind("Rewrite", 0) == 0;
+      if (rewrite) return rewrite_;
       return answer_.empty() ? FakeChatServer::DefaultAnswer(r) : answer_;
     };
     llm_ = std::make_unique<FakeChatServer>(o);
@@ -57,6 +59,9 @@ class ChatLlmTest : public KnowledgeFixture {
                          {"content", text},
                          {"format", "markdown"}});
       ASSERT_EQ(doc.at("status"), "ready");
+      // Ready in the database; the index follows it a moment later.
+      ASSERT_TRUE(EventuallyFinds(title == std::string("Gym") ? "gym" : "library",
+                                  std::string(doc.at("id").as_string()), true));
     }
   }
 
@@ -78,6 +83,7 @@ class ChatLlmTest : public KnowledgeFixture {
 
   std::mutex mu_;
   std::string answer_;  // REQUIRES: mu_ held
+  std::string rewrite_ = "How many books can students borrow from the library?";  // likewise
   std::unique_ptr<FakeChatServer> llm_;
   std::string key_;
 };
@@ -134,21 +140,45 @@ TEST_P(ChatLlmTest, InstructionsInAPageStayInsideItsSourceBlock) {
   EXPECT_GT(user.find("Question:"), close);
 }
 
-TEST_P(ChatLlmTest, FollowUpsCarryTheConversation) {
+TEST_P(ChatLlmTest, FollowUpsAreRewrittenByTheModelAndCarryTheConversation) {
   Answer("The library opens at 8 am [1].");
   auto first = Ask("When does the library open?");
   ASSERT_EQ(first.status, 200u);
+  EXPECT_EQ(llm_->Requests().size(), 1u) << "a first question needs no rewrite";
   std::string session(first.at("session_id").as_string());
   Answer("Up to twelve books [1].");
-  auto second = Ask("How many books can I borrow from it?", session);
+  auto second = Ask("And how many can I take home?", session);
   ASSERT_EQ(second.status, 200u) << second.raw.body();
-  auto req = llm_->Requests().back();
+  auto got = llm_->Requests();
+  ASSERT_EQ(got.size(), 3u);
+  // The rewrite: the conversation, then the question to rewrite.
+  const auto& rewrite = got[1];
+  EXPECT_EQ(rewrite.messages.front().content.rfind("Rewrite", 0), 0u);
+  EXPECT_EQ(rewrite.messages.back().content, "Last question: And how many can I take home?");
+  EXPECT_EQ(rewrite.temperature, 0.0);
+  // The answer: memory, then the sources the rewritten question found.
+  const auto& req = got[2];
   ASSERT_EQ(req.messages.size(), 4u);
   EXPECT_EQ(req.messages[1].role, "user");
   EXPECT_EQ(req.messages[1].content, "When does the library open?");
   EXPECT_EQ(req.messages[2].role, "assistant");
   EXPECT_EQ(req.messages[2].content, "The library opens at 8 am [1].");
-  EXPECT_NE(req.messages[3].content.find("twelve"), std::string::npos) << "retrieval used memory";
+  EXPECT_NE(req.messages[3].content.find("twelve"), std::string::npos);
+  EXPECT_NE(req.messages[3].content.find("Question: And how many can I take home?"),
+            std::string::npos);
+}
+
+TEST_P(ChatLlmTest, AFailedRewriteKeepsTheHeuristicQuestion) {
+  Answer("The library opens at 8 am [1].");
+  auto first = Ask("When does the library open?");
+  ASSERT_EQ(first.status, 200u);
+  std::string session(first.at("session_id").as_string());
+  llm_->FailNext(3, 503);  // every attempt of the rewrite
+  Answer("Up to twelve books [1].");
+  auto second = Ask("How many books can I borrow from it?", session);
+  ASSERT_EQ(second.status, 200u) << second.raw.body();
+  EXPECT_FALSE(second.at("degraded").as_bool());
+  EXPECT_NE(llm_->Requests().back().messages.back().content.find("twelve"), std::string::npos);
 }
 
 TEST_P(ChatLlmTest, AModelThatDoesNotKnowGivesTheFallback) {

@@ -77,7 +77,28 @@ asio::awaitable<Generation> Attempt(ai::ChatModel& model, WorkerPool& workers,
   co_return g;
 }
 
+class Silent final : public AnswerOutput {
+ public:
+  asio::awaitable<bool> Delta(std::string_view) override { co_return true; }
+  asio::awaitable<bool> Idle() override { co_return true; }
+};
+
 }  // namespace
+
+asio::awaitable<void> RewriteFollowUp(AnswerService& answers, WorkerPool& workers,
+                                      PendingAnswer& pending) {
+  auto request = answers.RewriteRequest(pending);
+  if (!request) co_return;
+  PendingAnswer ask = pending;
+  ask.request = std::move(*request);
+  Silent output;
+  bool gone = false;
+  auto g = co_await Attempt(*pending.model, workers, ask, output, std::make_shared<Cancellation>(),
+                            gone);
+  // A model that cannot rewrite (down, refusing) leaves the heuristic's question; the answer
+  // itself will then find out whether the model works.
+  if (g.result.ok()) AnswerService::UseRewrite(pending, g.result->text);
+}
 
 asio::awaitable<Result<AnswerRecord>> RunAnswer(AnswerService& answers, WorkerPool& workers,
                                                 const PendingAnswer& pending, AnswerOutput& output,

@@ -36,6 +36,12 @@ class AnswerOutput {
 
 inline constexpr std::chrono::seconds kIdleInterval{15};
 
+// Step 1 with a chat model: asks it to rewrite a follow-up into a standalone question (see
+// AnswerService::RewriteRequest) and takes its answer as the retrieval query; keeps the
+// heuristic's when the model fails. Between AnswerService::Begin and Retrieve.
+boost::asio::awaitable<void> RewriteFollowUp(AnswerService& answers, WorkerPool& workers,
+                                             PendingAnswer& pending);
+
 // kCancelled when the visitor left; otherwise Finish's result.
 boost::asio::awaitable<Result<AnswerRecord>> RunAnswer(AnswerService& answers, WorkerPool& workers,
                                                        const PendingAnswer& pending,

@@ -121,10 +121,15 @@ asio::awaitable<Response> PostMessage(const AnswerRoutesDeps& d, RequestContext&
   }
   caller->message = std::string(body->at("message").as_string());
   auto in = std::move(caller).value();
-  auto prepare = [&d, &in] { return d.answers.Prepare(in); };
-  auto prepared = co_await d.workers.Run(prepare);
-  if (!prepared.ok()) co_return Fail(ctx, prepared.error());
-  auto pending = std::make_shared<const PendingAnswer>(std::move(prepared).value());
+  auto begin = [&d, &in] { return d.answers.Begin(in); };
+  auto begun = co_await d.workers.Run(begin);
+  if (!begun.ok()) co_return Fail(ctx, begun.error());
+  PendingAnswer& p = *begun;
+  co_await RewriteFollowUp(d.answers, d.workers, p);
+  auto retrieve = [&d, &p] { return d.answers.Retrieve(p); };
+  auto retrieved = co_await d.workers.Run(retrieve);
+  if (!retrieved.ok()) co_return Fail(ctx, retrieved.error());
+  auto pending = std::make_shared<const PendingAnswer>(std::move(p));
 
   if (!stream) {
     SilentOutput output;

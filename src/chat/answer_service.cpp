@@ -127,6 +127,14 @@ Status AnswerService::CheckDailyCaps(const chatbots::Chatbot& bot) {
 }
 
 Result<PendingAnswer> AnswerService::Prepare(const AskInput& in) {
+  auto p = Begin(in);
+  if (!p.ok()) return p.error();
+  auto st = Retrieve(*p);
+  if (!st.ok()) return st.error();
+  return p;
+}
+
+Result<PendingAnswer> AnswerService::Begin(const AskInput& in) {
   PendingAnswer p;
   p.started = std::chrono::steady_clock::now();
   p.in = in;
@@ -145,7 +153,7 @@ Result<PendingAnswer> AnswerService::Prepare(const AskInput& in) {
     if (!caps.ok()) return caps.error();
   }
 
-  std::vector<ChatMessage> history;
+  std::vector<ChatMessage>& history = p.history;
   if (in.session_id.empty()) {
     SessionStart start{in.bot.id, "", in.ip, in.user_agent};
     auto s = sessions_.Start(start);
@@ -173,11 +181,63 @@ Result<PendingAnswer> AnswerService::Prepare(const AskInput& in) {
     if (m.type == "user") earlier.push_back(m.content);
   }
   p.standalone = StandaloneQuestion(p.in.message, earlier);
+  auto model = models_.For(in.bot);
+  if (model.ok()) {
+    p.model = std::move(model).value();
+  } else {
+    p.model = std::shared_ptr<ai::ChatModel>(std::shared_ptr<ai::ChatModel>(), &Builtin());
+    p.model_error = model.error().message;
+  }
+  return p;
+}
 
+std::optional<ai::ChatRequest> AnswerService::RewriteRequest(const PendingAnswer& p) {
+  if (p.model.get() == &Builtin() || !LooksLikeFollowUp(p.in.message)) return std::nullopt;
+  ai::ChatRequest r;
+  std::string visitor = p.language == "fr" ? "French" : "English";
+  r.messages.push_back(
+      {"system",
+       "Rewrite the visitor's last question as one standalone question that can be understood "
+       "without the conversation, keeping its meaning and its language (" +
+           visitor + "). Reply with the question only."});
+  bool earlier = false;
+  for (const auto& m : p.history) {
+    if (m.fallback && m.type == "bot") continue;
+    earlier = earlier || m.type == "user";
+    // The answers only give context: their first 600 bytes are plenty.
+    std::string role = m.type == "user" ? "user" : "assistant";
+    r.messages.push_back({role, m.type == "user" ? m.content : CleanUtf8(m.content, 600)});
+  }
+  if (!earlier) return std::nullopt;
+  r.messages.push_back({"user", "Last question: " + p.in.message});
+  r.question = p.in.message;
+  r.language = p.language;
+  r.temperature = 0;
+  r.max_tokens = 96;
+  if (p.in.bot.answers.provider != "builtin") r.model = p.in.bot.model;
+  return r;
+}
+
+void AnswerService::UseRewrite(PendingAnswer& p, std::string_view text) {
+  std::string q(Trim(text));
+  // A model may wrap it in quotes or a label; anything long or odd keeps the heuristic's.
+  if (q.rfind("Question:", 0) == 0) q = std::string(Trim(q.substr(9)));
+  if (q.size() >= 2 && q.front() == '"' && q.back() == '"') q = q.substr(1, q.size() - 2);
+  if (q.empty() || q.size() > 600 || q.find('\n') != std::string::npos || SaysNoAnswer(q)) {
+    return;
+  }
+  p.standalone = CleanUtf8(q, 600);
+  p.rewritten_by_model = true;
+}
+
+Status AnswerService::Retrieve(PendingAnswer& p) {
+  const AskInput& in = p.in;
+  const std::vector<ChatMessage>& history = p.history;
   ingest::SearchInput search;
   search.query = p.standalone;
   auto found = search_.SearchChatbot(in.bot, search);
   if (!found.ok()) return found.error();
+  p.sources.clear();
   p.retrieval_mode = std::string(found->mode == search::SearchMode::kKeyword ? "keyword"
                                  : found->mode == search::SearchMode::kDense ? "dense"
                                                                              : "hybrid");
@@ -214,13 +274,6 @@ Result<PendingAnswer> AnswerService::Prepare(const AskInput& in) {
                               ? static_cast<std::size_t>(in.bot.answers.context_window)
                               : ContextWindowOf(in.bot.model, 8192);
 
-  auto model = models_.For(in.bot);
-  if (model.ok()) {
-    p.model = std::move(model).value();
-  } else {
-    p.model = std::shared_ptr<ai::ChatModel>(std::shared_ptr<ai::ChatModel>(), &Builtin());
-    p.model_error = model.error().message;
-  }
   p.request.question = p.standalone;
   p.request.language = p.language;
   p.request.max_tokens = in.bot.answers.max_answer_tokens;
@@ -233,7 +286,7 @@ Result<PendingAnswer> AnswerService::Prepare(const AskInput& in) {
     p.sources[i].number = built->sources[i].number;
   p.request.messages = std::move(built->messages);
   p.request.sources = std::move(built->sources);
-  return p;
+  return OkStatus();
 }
 
 std::optional<PendingAnswer> AnswerService::Shrink(const PendingAnswer& pending) const {
@@ -262,6 +315,7 @@ AnalyticsEvent AnswerService::SentEvent(const PendingAnswer& p) const {
           {{"message_id", p.question_id},
            {"length", p.in.message.size()},
            {"rewritten", p.standalone != p.in.message},
+           {"rewritten_by", p.rewritten_by_model ? "model" : "heuristic"},
            {"source", p.in.widget ? "widget" : "admin"}}};
 }
 

@@ -63,8 +63,10 @@ struct PendingAnswer {
   std::string answer_id;
   std::string asked_at;  // RFC 3339
   std::chrono::steady_clock::time_point started;
-  std::string language;               // en | fr
-  std::string standalone;             // the retrieval query
+  std::string language;    // en | fr
+  std::string standalone;  // the retrieval query
+  bool rewritten_by_model = false;
+  std::vector<ChatMessage> history;   // the session's latest messages, oldest first
   std::vector<AnswerSource> sources;  // numbered as in the prompt
   std::string retrieval_mode;
   bool fallback = false;  // nothing relevant was found: no model call
@@ -116,10 +118,21 @@ class AnswerService {
         clock_(clock),
         events_(events) {}
 
-  // Errors: kNotFound (the session is not one of this chatbot's), kRateLimited (the chatbot's
-  // daily cap is reached; slug daily_cap_reached, retry after the next UTC midnight),
-  // kUnavailable (the search index or the database is down).
+  // Begin, then Retrieve. Errors: kNotFound (the session is not one of this chatbot's),
+  // kRateLimited (the chatbot's daily cap is reached; slug daily_cap_reached, retry after the
+  // next UTC midnight), kUnavailable (the search index or the database is down).
   Result<PendingAnswer> Prepare(const AskInput& in);
+  // The session (started when there is none), the caps, the memory, the model, and the
+  // heuristic standalone question.
+  Result<PendingAnswer> Begin(const AskInput& in);
+  // When a chat model answers and the question is a follow-up: the request that asks the model
+  // to rewrite it into a standalone question (answer_flow.h runs it); nullopt otherwise.
+  std::optional<ai::ChatRequest> RewriteRequest(const PendingAnswer& pending);
+  // Takes the model's rewrite as the retrieval query unless it looks wrong (empty, several
+  // lines, over 600 bytes, "I don't know"): the heuristic's then stays.
+  static void UseRewrite(PendingAnswer& pending, std::string_view text);
+  // Retrieval with the standalone question, and the prompt.
+  Status Retrieve(PendingAnswer& pending);
 
   // The built-in extractive answerer: the degraded path when the model fails.
   ai::ChatModel& Builtin() { return models_.builtin(); }
