@@ -221,6 +221,28 @@ TEST_P(ChatLlmTest, ABadKeyIsAClearErrorForAdmins) {
   EXPECT_EQ(server_->LogText().find("sk-wrong-key"), std::string::npos);
 }
 
+TEST_P(ChatLlmTest, AModelThatNeverAnswersTimesOutIntoTheDegradedAnswer) {
+  llm_->HangNext(3);
+  auto r = AskAsAdmin("When does the library close during exam weeks?");
+  ASSERT_EQ(r.status, 200u) << r.raw.body();
+  EXPECT_TRUE(r.at("degraded").as_bool());
+  EXPECT_NE(std::string(r.at("model_error").as_string()).find("timed out"), std::string::npos)
+      << r.raw.body();
+  EXPECT_NE(std::string(r.at("response").as_string()).find("midnight"), std::string::npos);
+}
+
+TEST_P(ChatLlmTest, AStreamCutMidwayKeepsWhatWasWritten) {
+  Answer("The library opens at 8 am and closes at midnight [1].");
+  llm_->CutNext(1, 3);  // three deltas of four characters, then the connection closes
+  auto r = AskAsAdmin("When does the library open?");
+  ASSERT_EQ(r.status, 200u) << r.raw.body();
+  EXPECT_FALSE(r.at("degraded").as_bool());
+  EXPECT_EQ(r.at("response"), "The library ");
+  EXPECT_EQ(llm_->Requests().size(), 1u) << "no retry once the answer has started";
+  auto h = api_->Get("/api/chat/history/" + std::string(r.at("session_id").as_string()), root_);
+  EXPECT_EQ(h.at("messages").as_array()[1].at("content"), "The library ");
+}
+
 TEST_P(ChatLlmTest, RateLimitedThenAnswered) {
   llm_->RateLimitNext(1, "", "20");
   Answer("The library opens at 8 am [1].");

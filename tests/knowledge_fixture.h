@@ -27,8 +27,9 @@ inline void Knowledge(Config& c) {
   c.ratelimit.per_user = "1000000/1m";
   c.knowledge.job_poll_interval = std::chrono::milliseconds(50);
   c.knowledge.index_poll_interval = std::chrono::milliseconds(50);
-  c.outbound.allow_private_addresses = true;  // the fake OpenAI server is on loopback
-  c.chat.retry_base = std::chrono::milliseconds(10);  // retries of a failing fake chat model
+  c.outbound.allow_private_addresses = true;              // the fake OpenAI server is on loopback
+  c.chat.retry_base = std::chrono::milliseconds(10);      // retries of a failing fake chat model
+  c.chat.head_timeout = std::chrono::milliseconds(1000);  // a fake that never answers
 }
 
 inline const char* kGuide = R"(# Campus guide

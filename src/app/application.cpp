@@ -105,6 +105,8 @@ chat::ChatProviderDefaults ChatDefaults(const Config& config) {
   t.retry_cap = std::max(config.chat.retry_base, std::chrono::milliseconds(8'000));
   t.breaker.failure_threshold = config.chat.breaker_failures;
   t.breaker.cooldown = config.chat.breaker_cooldown;
+  t.budget.requests_per_minute = config.chat.requests_per_minute;
+  t.budget.tokens_per_minute = config.chat.tokens_per_minute;
   return d;
 }
 

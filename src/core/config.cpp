@@ -395,6 +395,12 @@ const std::vector<Setting>& Settings() {
           1000),
       DurationSetting(
           "chat.breaker_cooldown", [](auto& c) -> auto& { return c.chat.breaker_cooldown; }),
+      IntSetting(
+          "chat.requests_per_minute", [](auto& c) -> auto& { return c.chat.requests_per_minute; },
+          0, 100'000'000),
+      IntSetting(
+          "chat.tokens_per_minute", [](auto& c) -> auto& { return c.chat.tokens_per_minute; }, 0,
+          100'000'000'000),
   };
   return kSettings;
 }

@@ -202,6 +202,10 @@ struct ChatConfig {
   // (calls then get the built-in answer at once).
   int breaker_failures = 5;
   std::chrono::milliseconds breaker_cooldown{30'000};
+  // Our own pacing of each provider account (URL and key), so that a burst of visitors does not
+  // set off a storm of 429s: requests and (estimated) tokens per minute; 0 = unlimited.
+  int64_t requests_per_minute = 0;
+  int64_t tokens_per_minute = 0;
 };
 
 struct Config {
