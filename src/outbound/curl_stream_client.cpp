@@ -1,8 +1,13 @@
 #include "outbound/curl_stream_client.h"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -22,8 +27,28 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Longest sleep in curl_multi_poll when no deadline is nearer; news arrives by curl_multi_wakeup.
+// Longest sleep in epoll_wait when no timer is nearer; news arrives by the inbox's eventfd.
 constexpr std::chrono::milliseconds kMaxPoll{1000};
+// Events taken per epoll_wait; more ready sockets simply wait for the next round.
+constexpr int kMaxEvents = 256;
+// Receive buffer per transfer (libcurl's default is 16 KiB): a stream's pieces (SSE events) are
+// small, and thousands of streams each hold one for their whole life.
+constexpr long kStreamBufferBytes = 4096;
+
+// Closes a file descriptor on destruction.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
 
 // When an exchange must next be looked at. Each active exchange has one live entry: the one
 // whose `generation` matches its own; others are dropped when they come up.
@@ -93,39 +118,82 @@ Error ShuttingDown() {
 // What other threads hand to the loop. Held weakly by Cancellation callbacks.
 struct CurlStreamClient::Inbox {
   std::mutex mu;
-  CURLM* multi = nullptr;     // REQUIRES: mu held. Null when setup failed, or once cleaned up
-  bool stopping = false;      // REQUIRES: mu held
-  std::uint64_t next_id = 1;  // REQUIRES: mu held
+  // The loop's eventfd, in its epoll set. REQUIRES: mu held. -1 when setup failed, or once the
+  // loop is gone (the descriptor number may then be reused by anything).
+  int wake_fd = -1;
+  bool stopping = false;                           // REQUIRES: mu held
+  std::uint64_t next_id = 1;                       // REQUIRES: mu held
   std::vector<std::unique_ptr<Transfer>> started;  // REQUIRES: mu held
   std::vector<std::uint64_t> cancelled;            // REQUIRES: mu held
 
   // REQUIRES: mu held. The loop takes all news at once, so only the first since it last looked
   // needs to wake it.
   void WakeBeforeNews() {
-    if (started.empty() && cancelled.empty() && multi != nullptr) curl_multi_wakeup(multi);
+    if (started.empty() && cancelled.empty()) Wake();
+  }
+
+  // REQUIRES: mu held.
+  void Wake() const {
+    if (wake_fd < 0) return;
+    // Fails only when the counter would overflow, and then the loop is awake anyway.
+    eventfd_write(wake_fd, 1);
   }
 
   void Cancel(std::uint64_t id) {
     std::lock_guard lock(mu);
-    if (stopping || multi == nullptr) return;
+    if (stopping || wake_fd < 0) return;
     WakeBeforeNews();
     cancelled.push_back(id);
   }
 };
 
-// Runs on the client's thread only, except construction.
+// Runs on the client's thread only, except construction and destruction. Event-driven
+// (curl_multi_socket_action): curl says through OnSocket which sockets to watch and through
+// OnTimer when it next needs to run; epoll reports only the sockets that are ready, so a wake-up
+// costs O(ready sockets) rather than O(all transfers).
 class CurlStreamClient::Loop {
  public:
-  Loop(HttpClientOptions options, std::shared_ptr<Inbox> inbox, CURLM* multi)
-      : options_(std::move(options)), inbox_(std::move(inbox)), multi_(multi) {}
+  // Takes ownership of `multi`, `epoll` and `wake`. REQUIRES: `epoll` holds `wake`, the eventfd
+  // whose number the inbox has.
+  Loop(HttpClientOptions options, std::shared_ptr<Inbox> inbox, CURLM* multi, int epoll, int wake)
+      : options_(std::move(options)),
+        inbox_(std::move(inbox)),
+        multi_(multi),
+        epoll_(epoll),
+        wake_(wake) {
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, OnSocket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, OnTimer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  }
+
+  // REQUIRES: Run has returned (no transfer left), or never ran. Here, while the epoll set is
+  // still open: curl_multi_cleanup closes the cached connections, which calls OnSocket.
+  ~Loop() { curl_multi_cleanup(multi_); }
+
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
 
   void Run() {
+    std::array<epoll_event, kMaxEvents> events{};
     while (TakeInbox()) {
+      int n = epoll_wait(epoll_.get(), events.data(), kMaxEvents, WaitTimeoutMs());
       int running = 0;
-      curl_multi_perform(multi_, &running);
+      for (int i = 0; i < n; ++i) {
+        if (events[i].data.fd == wake_.get()) {
+          eventfd_t ignored = 0;
+          eventfd_read(wake_.get(), &ignored);  // resets the counter; the news is in the inbox
+          continue;
+        }
+        curl_multi_socket_action(multi_, events[i].data.fd, ToCurlMask(events[i].events), &running);
+      }
+      if (curl_timer_ && *curl_timer_ <= Clock::now()) {
+        // One-shot, as curl expects: it sets a new timer (OnTimer) if it needs one after this.
+        curl_timer_.reset();
+        curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+      }
       Drain();
       ExpireDeadlines(Clock::now());
-      curl_multi_poll(multi_, nullptr, 0, PollTimeoutMs(), nullptr);
     }
     std::vector<std::uint64_t> ids;
     ids.reserve(active_.size());
@@ -188,6 +256,7 @@ class CurlStreamClient::Loop {
     curl_easy_setopt(t->easy.get(), CURLOPT_PRIVATE, t.get());
     curl_easy_setopt(t->easy.get(), CURLOPT_PREREQFUNCTION, OnRequestSent);
     curl_easy_setopt(t->easy.get(), CURLOPT_PREREQDATA, t.get());
+    curl_easy_setopt(t->easy.get(), CURLOPT_BUFFERSIZE, kStreamBufferBytes);
     if (curl_multi_add_handle(multi_, t->easy.get()) != CURLM_OK) {
       t->easy.reset();
       return CallDone(*t->handler, Error::Internal("curl_multi_add_handle failed"));
@@ -265,10 +334,56 @@ class CurlStreamClient::Loop {
     }
   }
 
-  int PollTimeoutMs() const {
-    if (deadlines_.empty()) return static_cast<int>(kMaxPoll.count());
-    auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadlines_.top().when - Clock::now());
-    return static_cast<int>(std::clamp(wait, std::chrono::milliseconds(0), kMaxPoll).count());
+  // Until the nearer of curl's timer and the first deadline. Rounded up: waking before either
+  // is due would only spin.
+  int WaitTimeoutMs() const {
+    Clock::time_point now = Clock::now();
+    Clock::time_point until = now + kMaxPoll;
+    if (curl_timer_) until = std::min(until, *curl_timer_);
+    if (!deadlines_.empty()) until = std::min(until, deadlines_.top().when);
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - now);
+    return static_cast<int>(std::max(wait, std::chrono::milliseconds(0)).count());
+  }
+
+  static int ToCurlMask(std::uint32_t events) {
+    int mask = 0;
+    // A hang-up is reported as readable too, so that curl reads the end (or the error) at once.
+    if ((events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) != 0) mask |= CURL_CSELECT_IN;
+    if ((events & EPOLLOUT) != 0) mask |= CURL_CSELECT_OUT;
+    if ((events & EPOLLERR) != 0) mask |= CURL_CSELECT_ERR;
+    return mask;
+  }
+
+  // CURLMOPT_SOCKETFUNCTION: which events curl wants on `s`. Called from inside curl (never to
+  // be answered with a call back into curl). Level-triggered epoll, as curl's socket API expects.
+  static int OnSocket(CURL*, curl_socket_t s, int what, void* userp, void*) {
+    auto& loop = *static_cast<Loop*>(userp);
+    if (what == CURL_POLL_REMOVE) {
+      // May fail when curl already closed the socket (closing removes it from the set): harmless.
+      epoll_ctl(loop.epoll_.get(), EPOLL_CTL_DEL, s, nullptr);
+      return 0;
+    }
+    epoll_event ev{};
+    ev.data.fd = s;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) ev.events |= EPOLLIN;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) ev.events |= EPOLLOUT;
+    // No per-socket state (curl_multi_assign) is kept, so a number curl closed and reopened (a
+    // redirect, a new connection) needs none fixed up: MOD if the set has it, else ADD.
+    if (epoll_ctl(loop.epoll_.get(), EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
+      epoll_ctl(loop.epoll_.get(), EPOLL_CTL_ADD, s, &ev);
+    }
+    return 0;
+  }
+
+  // CURLMOPT_TIMERFUNCTION: when curl next needs CURL_SOCKET_TIMEOUT (-1: never; 0: at once).
+  static int OnTimer(CURLM*, long timeout_ms, void* userp) {
+    auto& loop = *static_cast<Loop*>(userp);
+    if (timeout_ms < 0) {
+      loop.curl_timer_.reset();
+    } else {
+      loop.curl_timer_ = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    }
+    return 0;
   }
 
   static bool DeliverHead(Transfer& t) {
@@ -327,15 +442,30 @@ class CurlStreamClient::Loop {
   const HttpClientOptions options_;
   const std::shared_ptr<Inbox> inbox_;
   CURLM* const multi_;
+  const Fd epoll_;
+  const Fd wake_;                                // the inbox's eventfd
+  std::optional<Clock::time_point> curl_timer_;  // when curl wants CURL_SOCKET_TIMEOUT
   std::unordered_map<std::uint64_t, std::unique_ptr<Transfer>> active_;
   DeadlineQueue deadlines_;
 };
 
 CurlStreamClient::CurlStreamClient(HttpClientOptions options) : inbox_(std::make_shared<Inbox>()) {
   CURLM* multi = curl::InitCurlOnce() ? curl_multi_init() : nullptr;
-  if (multi == nullptr) return;  // Start reports kInternal
-  inbox_->multi = multi;
-  loop_ = std::make_unique<Loop>(std::move(options), inbox_, multi);
+  int epoll = epoll_create1(EPOLL_CLOEXEC);
+  int wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = wake;
+  if (multi == nullptr || epoll < 0 || wake < 0 ||
+      epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &ev) != 0) {
+    // Start reports kInternal.
+    if (multi != nullptr) curl_multi_cleanup(multi);
+    if (epoll >= 0) close(epoll);
+    if (wake >= 0) close(wake);
+    return;
+  }
+  inbox_->wake_fd = wake;
+  loop_ = std::make_unique<Loop>(std::move(options), inbox_, multi, epoll, wake);
   thread_ = std::thread([this] { loop_->Run(); });
 }
 
@@ -343,17 +473,16 @@ CurlStreamClient::~CurlStreamClient() {
   {
     std::lock_guard lock(inbox_->mu);
     inbox_->stopping = true;
-    if (inbox_->multi != nullptr) curl_multi_wakeup(inbox_->multi);
+    inbox_->Wake();
   }
   if (thread_.joinable()) thread_.join();
-  CURLM* multi = nullptr;
   {
-    // Cancellation callbacks may still hold the inbox; they must not wake a freed handle.
+    // Cancellation callbacks may still hold the inbox; they must not write to a closed (or
+    // reused) descriptor.
     std::lock_guard lock(inbox_->mu);
-    std::swap(multi, inbox_->multi);
+    inbox_->wake_fd = -1;
   }
   loop_.reset();
-  if (multi != nullptr) curl_multi_cleanup(multi);
 }
 
 void CurlStreamClient::Start(StreamRequest request, std::shared_ptr<StreamHandler> handler,
@@ -368,7 +497,7 @@ void CurlStreamClient::Start(StreamRequest request, std::shared_ptr<StreamHandle
     std::lock_guard lock(inbox_->mu);
     if (inbox_->stopping) {
       refused = ShuttingDown();
-    } else if (inbox_->multi == nullptr) {
+    } else if (inbox_->wake_fd < 0) {
       refused = Error::Internal("libcurl could not be set up");
     } else {
       id = t->id = inbox_->next_id++;

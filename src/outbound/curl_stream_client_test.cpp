@@ -79,6 +79,74 @@ TEST(CurlStreamClientTest, ManyConcurrentSlowStreamsOnOneThread) {
   EXPECT_GE(server.accepted(), static_cast<std::size_t>(kStreams));
 }
 
+// The loop acts only on sockets with events: a stream among many silent ones must still be
+// driven to its end, piece by piece, while the others keep waiting (and are still served after).
+TEST(CurlStreamClientTest, OneActiveStreamAmongManySilentOnes) {
+  constexpr int kSilent = 300;
+  SlowStreamServer server([](const StreamExchange& ex) {
+    if (ex.target == "/active") {
+      StreamPlan plan = Pieces({"1", "2", "3", "4", "5", "6", "7", "8"});
+      plan.delay = 5ms;
+      return plan;
+    }
+    StreamPlan plan = Pieces({"started"});
+    plan.hang = true;
+    return plan;
+  });
+  CurlStreamClient client(AllowLoopback());
+  std::vector<std::shared_ptr<Recorder>> silent;
+  for (int i = 0; i < kSilent; ++i) {
+    silent.push_back(std::make_shared<Recorder>());
+    client.Start(Get(server.url("/silent")), silent.back(), nullptr);
+  }
+  for (auto& h : silent)
+    ASSERT_TRUE(WaitFor([&] { return h->pieces() == 1; }));
+  auto active = std::make_shared<Recorder>();
+  client.Start(Get(server.url("/active")), active, nullptr);
+  ASSERT_TRUE(active->WaitDone());
+  EXPECT_TRUE(active->ok()) << active->message();
+  EXPECT_EQ(active->body(), "12345678");
+  for (auto& h : silent)
+    EXPECT_EQ(h->dones(), 0);
+  // A second round on the same client after the first: nothing went stale in the socket set.
+  auto again = std::make_shared<Recorder>();
+  client.Start(Get(server.url("/active")), again, nullptr);
+  ASSERT_TRUE(again->WaitDone());
+  EXPECT_EQ(again->body(), "12345678");
+}
+
+// A redirect whose connection the server closes: curl closes that socket and opens another
+// (often under the same descriptor number) for the next hop, many times over in sequence.
+TEST(CurlStreamClientTest, RedirectsOverNewConnectionsInSequence) {
+  SlowStreamServer server([](const StreamExchange& ex) {
+    if (ex.target == "/start") {
+      StreamPlan plan = Redirect("/final");
+      plan.head += "Connection: close\r\n";
+      plan.close_after = true;
+      return plan;
+    }
+    // Delimited by the close itself (a chunked body would lack its last chunk).
+    StreamPlan plan = Pieces({"arrived"});
+    plan.chunked = false;
+    plan.head += "Connection: close\r\n";
+    plan.close_after = true;
+    return plan;
+  });
+  CurlStreamClient client(AllowLoopback());
+  constexpr int kRounds = 20;
+  for (int i = 0; i < kRounds; ++i) {
+    auto handler = std::make_shared<Recorder>();
+    client.Start(Get(server.url("/start")), handler, nullptr);
+    ASSERT_TRUE(handler->WaitDone()) << i;
+    ASSERT_TRUE(handler->ok()) << i << ": " << handler->message();
+    EXPECT_EQ(handler->head().final_url, server.url("/final"));
+    EXPECT_EQ(handler->body(), "arrived");
+  }
+  std::vector<StreamExchange> seen = server.Exchanges();
+  ASSERT_EQ(seen.size(), 2u * kRounds);
+  EXPECT_EQ(server.accepted(), 2u * kRounds);  // every hop on a connection of its own
+}
+
 TEST(CurlStreamClientTest, CancelMidStreamClosesTheConnection) {
   SlowStreamServer server([](const StreamExchange&) { return Endless(); });
   CurlStreamClient client(AllowLoopback());
