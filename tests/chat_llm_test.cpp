@@ -243,6 +243,36 @@ TEST_P(ChatLlmTest, AStreamCutMidwayKeepsWhatWasWritten) {
   EXPECT_EQ(h.at("messages").as_array()[1].at("content"), "The library ");
 }
 
+TEST_P(ChatLlmTest, ASilentModelGetsHeartbeatsOnTheStream) {
+  // The fake's first delta comes after the server's heartbeat interval (fixture: 50 ms) has
+  // passed several times over; the events themselves are unchanged.
+  FakeChatOptions slow;
+  slow.delta_delay = std::chrono::milliseconds(400);
+  slow.answer = [](const FakeChatRequest&) { return std::string("The library opens at 8 [1]."); };
+  FakeChatServer llm(slow);
+  auto up = api_->Put(
+      "/api/chatbots/" + bot_,
+      {{"answers", {{"base_url", llm.base_url()}}}, {"secrets", {{"chat_api_key", llm.api_key()}}}},
+      root_);
+  ASSERT_EQ(up.status, 200u) << up.raw.body();
+  RawClient client(server_->port());
+  std::string body = "{\"chatbot_id\":\"" + bot_ +
+                     "\",\"message\":\"When does the library open?\",\"stream\":true}";
+  client.Send(
+      "POST /api/chat/message HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "X-Api-Key: " +
+      key_ + "\r\nOrigin: " + kOrigin + "\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\n\r\n" + body);
+  auto res = client.Read();
+  ASSERT_TRUE(res.has_value());
+  const std::string& text = res->body();
+  auto beat = text.find(": heartbeat\n\n");
+  ASSERT_NE(beat, std::string::npos) << text;
+  EXPECT_LT(text.find("event: start"), beat);
+  EXPECT_LT(beat, text.find("event: delta"));
+  EXPECT_NE(text.find("event: done"), std::string::npos);
+}
+
 TEST_P(ChatLlmTest, RateLimitedThenAnswered) {
   llm_->RateLimitNext(1, "", "20");
   Answer("The library opens at 8 am [1].");

@@ -30,6 +30,7 @@ inline void Knowledge(Config& c) {
   c.outbound.allow_private_addresses = true;              // the fake OpenAI server is on loopback
   c.chat.retry_base = std::chrono::milliseconds(10);      // retries of a failing fake chat model
   c.chat.head_timeout = std::chrono::milliseconds(1000);  // a fake that never answers
+  c.chat.heartbeat_interval = std::chrono::milliseconds(50);
 }
 
 inline const char* kGuide = R"(# Campus guide

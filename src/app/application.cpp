@@ -308,9 +308,9 @@ void Application::RegisterRoutes() {
                                             *knowledge_.search, *chat_.models, clock_, &events_);
   chat_.feedback = std::make_unique<chat::FeedbackService>(*chat_.messages, *auth_.chatbot_service,
                                                            clock_, &events_);
-  chat_.answer_routes = std::make_unique<chat::AnswerRoutesDeps>(
-      chat::AnswerRoutesDeps{*chat_.answers, *chat_.feedback, *auth_.chatbot_service, *guard_,
-                             *widget_guard_, *workers_, *validator_});
+  chat_.answer_routes = std::make_unique<chat::AnswerRoutesDeps>(chat::AnswerRoutesDeps{
+      *chat_.answers, *chat_.feedback, *auth_.chatbot_service, *guard_, *widget_guard_, *workers_,
+      *validator_, config_.chat.heartbeat_interval});
   chat::RegisterAnswerRoutes(router_, *chat_.answer_routes);
   scraping_.routes = std::make_unique<scraping::ScrapingRoutesDeps>(
       scraping::ScrapingRoutesDeps{*scraping_.service, *guard_, *workers_, *validator_});

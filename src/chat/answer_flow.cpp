@@ -47,8 +47,7 @@ asio::awaitable<Generation> Attempt(ai::ChatModel& model, WorkerPool& workers,
 
   Generation g;
   for (;;) {
-    auto pieces =
-        co_await queue->Next(std::chrono::duration_cast<std::chrono::milliseconds>(kIdleInterval));
+    auto pieces = co_await queue->Next(output.idle_interval());
     if (!pieces) break;  // closed: completed, or the visitor left
     if (pieces->empty()) {
       if (!co_await output.Idle()) {

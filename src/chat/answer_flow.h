@@ -30,11 +30,10 @@ class AnswerOutput {
   virtual ~AnswerOutput() = default;
   // A piece of the answer as it is written; false when nobody listens any more.
   virtual boost::asio::awaitable<bool> Delta(std::string_view text) = 0;
-  // Nothing arrived for `kIdleInterval`: a heartbeat for streams; false when nobody listens.
+  // Nothing arrived for idle_interval(): a heartbeat for streams; false when nobody listens.
   virtual boost::asio::awaitable<bool> Idle() = 0;
+  virtual std::chrono::milliseconds idle_interval() const { return std::chrono::seconds(15); }
 };
-
-inline constexpr std::chrono::seconds kIdleInterval{15};
 
 // Step 1 with a chat model: asks it to rewrite a follow-up into a standalone question (see
 // AnswerService::RewriteRequest) and takes its answer as the retrieval query; keeps the

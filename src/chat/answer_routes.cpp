@@ -32,7 +32,9 @@ std::string DeltaEvent(std::string_view text) {
 // The streamed answer: a `delta` event per piece, a comment as heartbeat.
 class SseOutput final : public AnswerOutput {
  public:
-  explicit SseOutput(http::StreamWriter& writer) : writer_(writer) {}
+  SseOutput(http::StreamWriter& writer, std::chrono::milliseconds heartbeat)
+      : writer_(writer), heartbeat_(heartbeat) {}
+  std::chrono::milliseconds idle_interval() const override { return heartbeat_; }
   asio::awaitable<bool> Delta(std::string_view text) override {
     // Built before the co_await: g++ 12 mishandles braced temporaries inside one.
     std::string event = DeltaEvent(text);
@@ -44,6 +46,7 @@ class SseOutput final : public AnswerOutput {
 
  private:
   http::StreamWriter& writer_;
+  std::chrono::milliseconds heartbeat_;
 };
 
 // Who asks: an admin (Bearer token) trying one of their chatbots, or the widget.
@@ -82,7 +85,7 @@ asio::awaitable<void> StreamAnswer(const AnswerRoutesDeps* deps,
                           {"session_id", pending->session_id}};
   std::string start = http::SseEvent("start", json::serialize(start_body));
   if (!co_await writer.Write(std::move(start))) co_return;
-  SseOutput output(writer);
+  SseOutput output(writer, deps->heartbeat);
   auto record = co_await RunAnswer(deps->answers, deps->workers, *pending, output, writer.gone());
   if (!record.ok()) {
     if (record.error().code != ErrorCode::kCancelled) {

@@ -3,6 +3,8 @@
 // Origin, the per-key/IP/session limits) or by an admin with a Bearer token (trying a chatbot).
 #pragma once
 
+#include <chrono>
+
 #include "auth/guard.h"
 #include "chat/answer_service.h"
 #include "chat/feedback_service.h"
@@ -22,6 +24,8 @@ struct AnswerRoutesDeps {
   chatbots::WidgetGuard& widget;
   WorkerPool& workers;
   const validation::Validator& validator;
+  // A streamed answer sends a `: heartbeat` comment after this long without an event.
+  std::chrono::milliseconds heartbeat{15'000};
 };
 
 // `deps` must outlive the router.

@@ -395,6 +395,8 @@ const std::vector<Setting>& Settings() {
           1000),
       DurationSetting(
           "chat.breaker_cooldown", [](auto& c) -> auto& { return c.chat.breaker_cooldown; }),
+      DurationSetting(
+          "chat.heartbeat_interval", [](auto& c) -> auto& { return c.chat.heartbeat_interval; }),
       IntSetting(
           "chat.requests_per_minute", [](auto& c) -> auto& { return c.chat.requests_per_minute; },
           0, 100'000'000),

@@ -206,6 +206,9 @@ struct ChatConfig {
   // set off a storm of 429s: requests and (estimated) tokens per minute; 0 = unlimited.
   int64_t requests_per_minute = 0;
   int64_t tokens_per_minute = 0;
+  // A streamed answer sends a `: heartbeat` comment after this long without an event, so that
+  // proxies do not close a stream waiting on a slow model.
+  std::chrono::milliseconds heartbeat_interval{15'000};
 };
 
 struct Config {
