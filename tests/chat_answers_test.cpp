@@ -174,13 +174,7 @@ TEST_P(ChatAnswersTest, InstructionsInsideAPageChangeNothing) {
 
 TEST_P(ChatAnswersTest, StreamsTheSameAnswerItSaves) {
   RawClient client(server_->port());
-  std::string body = "{\"chatbot_id\":\"" + bot_ +
-                     "\",\"message\":\"When do admission applications open?\",\"stream\":true}";
-  client.Send(
-      "POST /api/chat/message HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "X-Api-Key: " +
-      key_ + "\r\nOrigin: " + kOrigin + "\r\nContent-Length: " + std::to_string(body.size()) +
-      "\r\n\r\n" + body);
+  SendChatStream(client, bot_, key_, kOrigin, "When do admission applications open?");
   auto res = client.Read();
   ASSERT_TRUE(res.has_value());
   EXPECT_EQ(res->result_int(), 200u);
@@ -216,13 +210,7 @@ TEST_P(ChatAnswersTest, StreamsTheSameAnswerItSaves) {
 
 TEST_P(ChatAnswersTest, StreamedFallbackAndErrorsBeforeTheStream) {
   RawClient client(server_->port());
-  std::string body =
-      "{\"chatbot_id\":\"" + bot_ + "\",\"message\":\"Who won the football world cup in 1998?\"}";
-  client.Send(
-      "POST /api/chat/message HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Accept: text/event-stream\r\nX-Api-Key: " +
-      key_ + "\r\nOrigin: " + kOrigin + "\r\nContent-Length: " + std::to_string(body.size()) +
-      "\r\n\r\n" + body);
+  SendChatStream(client, bot_, key_, kOrigin, "Who won the football world cup in 1998?", true);
   auto res = client.Read();
   ASSERT_TRUE(res.has_value());
   auto events = ParseSse(res->body());

@@ -65,6 +65,15 @@ class ChatLlmTest : public KnowledgeFixture {
     }
   }
 
+  // Points the chatbot at another fake model.
+  void UseModel(const FakeChatServer& llm) {
+    auto up = api_->Put("/api/chatbots/" + bot_,
+                        {{"answers", {{"base_url", llm.base_url()}}},
+                         {"secrets", {{"chat_api_key", llm.api_key()}}}},
+                        root_);
+    ASSERT_EQ(up.status, 200u) << up.raw.body();
+  }
+
   void Answer(std::string text) {
     std::lock_guard lock(mu_);
     answer_ = std::move(text);
@@ -250,19 +259,10 @@ TEST_P(ChatLlmTest, ASilentModelGetsHeartbeatsOnTheStream) {
   slow.delta_delay = std::chrono::milliseconds(400);
   slow.answer = [](const FakeChatRequest&) { return std::string("The library opens at 8 [1]."); };
   FakeChatServer llm(slow);
-  auto up = api_->Put(
-      "/api/chatbots/" + bot_,
-      {{"answers", {{"base_url", llm.base_url()}}}, {"secrets", {{"chat_api_key", llm.api_key()}}}},
-      root_);
-  ASSERT_EQ(up.status, 200u) << up.raw.body();
+  UseModel(llm);
+  if (HasFatalFailure()) return;
   RawClient client(server_->port());
-  std::string body = "{\"chatbot_id\":\"" + bot_ +
-                     "\",\"message\":\"When does the library open?\",\"stream\":true}";
-  client.Send(
-      "POST /api/chat/message HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "X-Api-Key: " +
-      key_ + "\r\nOrigin: " + kOrigin + "\r\nContent-Length: " + std::to_string(body.size()) +
-      "\r\n\r\n" + body);
+  SendChatStream(client, bot_, key_, kOrigin, "When does the library open?");
   auto res = client.Read();
   ASSERT_TRUE(res.has_value());
   const std::string& text = res->body();
@@ -300,19 +300,10 @@ TEST_P(ChatLlmTest, StreamsTheModelsDeltasAndCancelsWhenTheVisitorLeaves) {
   slow.delta_chars = 3;
   slow.answer = [](const FakeChatRequest&) { return std::string(300, 'a') + " [1]."; };
   FakeChatServer llm(slow);
-  auto up = api_->Put(
-      "/api/chatbots/" + bot_,
-      {{"answers", {{"base_url", llm.base_url()}}}, {"secrets", {{"chat_api_key", llm.api_key()}}}},
-      root_);
-  ASSERT_EQ(up.status, 200u) << up.raw.body();
+  UseModel(llm);
+  if (HasFatalFailure()) return;
   RawClient client(server_->port());
-  std::string body = "{\"chatbot_id\":\"" + bot_ +
-                     "\",\"message\":\"When does the library open?\",\"stream\":true}";
-  client.Send(
-      "POST /api/chat/message HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "X-Api-Key: " +
-      key_ + "\r\nOrigin: " + kOrigin + "\r\nContent-Length: " + std::to_string(body.size()) +
-      "\r\n\r\n" + body);
+  SendChatStream(client, bot_, key_, kOrigin, "When does the library open?");
   // Read until the first delta, then leave.
   std::string seen;
   char buf[4096];

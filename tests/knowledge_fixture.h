@@ -46,6 +46,22 @@ The cafeteria serves vegetarian lunches every weekday, and breakfast from 7:30.
 Bicycles are parked in the covered shed behind the gym; cars need a permit from the front desk.
 )";
 
+// Sends POST /api/chat/message as the widget asking for a streamed answer, on a raw connection
+// (to read the event stream whole, or to leave in the middle of it). `by_accept`: ask with the
+// Accept header instead of "stream": true.
+inline void SendChatStream(RawClient& client, const std::string& bot, const std::string& key,
+                           const std::string& origin, const std::string& message,
+                           bool by_accept = false) {
+  boost::json::object o{{"chatbot_id", bot}, {"message", message}};
+  if (!by_accept) o["stream"] = true;
+  std::string body = boost::json::serialize(o);
+  client.Send(std::string("POST /api/chat/message HTTP/1.1\r\nHost: x\r\n") +
+              "Content-Type: application/json\r\n" +
+              (by_accept ? "Accept: text/event-stream\r\n" : "") + "X-Api-Key: " + key +
+              "\r\nOrigin: " + origin + "\r\nContent-Length: " + std::to_string(body.size()) +
+              "\r\n\r\n" + body);
+}
+
 // Every case runs on SQLite and on MariaDB (the real server the harness starts), and, where
 // instantiated with "qdrant", with the index in Qdrant.
 class KnowledgeFixture : public ::testing::TestWithParam<std::string> {
