@@ -42,31 +42,10 @@ BenchError = run_bench.BenchError
 
 
 def wait_learned_embedder(client, bot_id, deadline, verbose):
-    """POST /reindex so the learned model has seen every passage, then wait until the job is done
-    and the search index answers with the new embedder (the same steps as run_bench.main)."""
-    t0 = time.monotonic()
-    _, job = client.call("POST", f"/api/chatbots/{bot_id}/reindex")
-    while True:
-        deadline.check("re-indexing")
-        _, b = client.call("GET", f"/api/chatbots/{bot_id}")
-        st = b["knowledge_status"]
-        r = st.get("reindex") or {}
-        if r.get("job_id") == job["job_id"] and r.get("status") in ("succeeded", "failed"):
-            if r["status"] == "failed":
-                raise BenchError(f"re-index failed: {r.get('error')}")
-            embedder = st.get("embedder")
-            break
-        time.sleep(0.2)
-    while True:
-        deadline.check("waiting for the index to follow the embedder")
-        _, res = client.call("POST", f"/api/chatbots/{bot_id}/search",
-                             {"query": "warm up", "top_k": 1, "mode": "dense"})
-        if res.get("embedder") == embedder:
-            break
-        time.sleep(0.2)
+    embedder, seconds = run_bench.wait_learned_embedder(client, bot_id, deadline)
     if verbose:
-        print(f"embedder {embedder} ready {time.monotonic() - t0:.1f} s after ingestion", file=sys.stderr)
-    return embedder, time.monotonic() - t0
+        print(f"embedder {embedder} ready {seconds:.1f} s after ingestion", file=sys.stderr)
+    return embedder, seconds
 
 
 def ask(client, bot_id, question):

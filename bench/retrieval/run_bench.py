@@ -241,6 +241,32 @@ def mean(xs):
     return sum(xs) / len(xs) if xs else 0.0
 
 
+def wait_learned_embedder(client, bot_id, deadline):
+    """POST /reindex so the learned model has seen every passage, then wait until the job is done
+    and the search index answers with the new embedder. Returns (embedder, seconds)."""
+    t0 = time.monotonic()
+    _, job = client.call("POST", f"/api/chatbots/{bot_id}/reindex")
+    while True:
+        deadline.check("re-indexing")
+        _, b = client.call("GET", f"/api/chatbots/{bot_id}")
+        st = b["knowledge_status"]
+        r = st.get("reindex") or {}
+        if r.get("job_id") == job["job_id"] and r.get("status") in ("succeeded", "failed"):
+            if r["status"] == "failed":
+                raise BenchError(f"re-index failed: {r.get('error')}")
+            embedder = st.get("embedder")
+            break
+        time.sleep(0.2)
+    while True:
+        deadline.check("waiting for the index to follow the embedder")
+        _, res = client.call("POST", f"/api/chatbots/{bot_id}/search",
+                             {"query": "warm up", "top_k": 1, "mode": "dense"})
+        if res.get("embedder") == embedder:
+            break
+        time.sleep(0.2)
+    return embedder, time.monotonic() - t0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", help="base URL of a running server (default: start one)")
@@ -305,28 +331,7 @@ def main():
 
         # The learned embedder retrains in the background as content grows; ask for a final
         # re-index so the model has seen every passage, and wait until the index follows it.
-        t_train = time.monotonic()
-        _, job = client.call("POST", f"/api/chatbots/{bot_id}/reindex")
-        embedder = None
-        while True:
-            deadline.check("re-indexing")
-            _, b = client.call("GET", f"/api/chatbots/{bot_id}")
-            st = b["knowledge_status"]
-            r = st.get("reindex") or {}
-            if r.get("job_id") == job["job_id"] and r.get("status") in ("succeeded", "failed"):
-                if r["status"] == "failed":
-                    raise BenchError(f"re-index failed: {r.get('error')}")
-                embedder = st.get("embedder")
-                break
-            time.sleep(0.2)
-        while True:
-            deadline.check("waiting for the index to follow the embedder")
-            _, res = client.call("POST", f"/api/chatbots/{bot_id}/search",
-                                 {"query": "warm up", "top_k": 1, "mode": "dense"})
-            if res.get("embedder") == embedder:
-                break
-            time.sleep(0.2)
-        t_train = time.monotonic() - t_train
+        embedder, t_train = wait_learned_embedder(client, bot_id, deadline)
         if verbose:
             print(f"embedder {embedder} ready {t_train:.1f} s after ingestion", file=sys.stderr)
 
